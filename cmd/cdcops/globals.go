@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
+
+	"github.com/cdcops/cdcops"
+)
+
+// globals holds the global flags, the loaded config and the process's
+// streams. It is built once by Main; nothing below cmd reads the
+// environment or the config file.
+type globals struct {
+	configFile string
+	cluster    string
+	connectURL string
+	bootstrap  string
+	stateURL   string
+	vaultURL   string
+	output     string
+	verbose    bool
+
+	cfg    Config
+	log    *slog.Logger
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+func (g *globals) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&g.configFile, "config", "", "config file (default ./cdcops.yaml if present)")
+	fs.StringVar(&g.cluster, "cluster", "", "cluster entry of the config file to use")
+	fs.StringVar(&g.connectURL, "connect", "", "Kafka Connect REST URL (default http://127.0.0.1:8083)")
+	fs.StringVar(&g.bootstrap, "bootstrap", "", "Kafka bootstrap HOST:PORT (default 127.0.0.1:9092)")
+	fs.StringVar(&g.stateURL, "state", "", "cdcops state store (default sqlite://./.cdcops/state.db)")
+	fs.StringVar(&g.vaultURL, "vault", "", "snapshot vault URL (default file://./.cdcops/vault)")
+	fs.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
+	fs.BoolVarP(&g.verbose, "verbose", "v", false, "debug logging on stderr")
+}
+
+// Config is the strict shape of cdcops.yaml; unknown keys are an error.
+type Config struct {
+	Connect   string             `yaml:"connect"`
+	Bootstrap string             `yaml:"bootstrap"`
+	State     string             `yaml:"state"`
+	Vault     VaultConfig        `yaml:"vault"`
+	Clusters  map[string]Cluster `yaml:"clusters"`
+}
+
+// Cluster names one Kafka + Connect pair; --cluster selects it.
+type Cluster struct {
+	Connect   string `yaml:"connect"`
+	Bootstrap string `yaml:"bootstrap"`
+}
+
+// VaultConfig says where snapshots go and how they are encrypted.
+type VaultConfig struct {
+	URL        string   `yaml:"url"`
+	Recipients []string `yaml:"recipients"` // age public keys; empty = unencrypted
+	Identity   string   `yaml:"identity"`   // age identity file to decrypt
+}
+
+// load resolves config file, environment (CDCOPS_<FLAG>) and flags, in
+// increasing precedence, and sets up logging.
+func (g *globals) load(cmd *cobra.Command) error {
+	level := slog.LevelInfo
+	if g.verbose {
+		level = slog.LevelDebug
+	}
+	g.log = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+
+	var envErr error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		env := "CDCOPS_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := g.getenv(env); v != "" && !f.Changed && envErr == nil {
+			if err := f.Value.Set(v); err != nil {
+				envErr = usageError{fmt.Errorf("%s=%q: %w", env, v, err)}
+			}
+		}
+	})
+	if envErr != nil {
+		return envErr
+	}
+	if g.output != "table" && g.output != "json" {
+		return usageError{fmt.Errorf("--output %q: use table or json", g.output)}
+	}
+	if err := g.readConfig(); err != nil {
+		return err
+	}
+	return g.applyConfig()
+}
+
+func (g *globals) readConfig() error {
+	path := g.configFile
+	if path == "" {
+		if _, err := os.Stat("cdcops.yaml"); err != nil {
+			return nil
+		}
+		path = "cdcops.yaml"
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return cdcops.Errorf(cdcops.EINVALID, "check the --config path", "read config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&g.cfg); err != nil && err != io.EOF {
+		return cdcops.Errorf(cdcops.EINVALID, "see docs/config.md for the keys cdcops.yaml accepts", "config %s: %v", path, err)
+	}
+	return nil
+}
+
+// applyConfig fills every global left unset by flags and environment from
+// the config (and the selected cluster), then from built-in defaults.
+func (g *globals) applyConfig() error {
+	cl := Cluster{Connect: g.cfg.Connect, Bootstrap: g.cfg.Bootstrap}
+	if g.cluster != "" {
+		c, ok := g.cfg.Clusters[g.cluster]
+		if !ok {
+			return cdcops.Errorf(cdcops.EINVALID, "add it under clusters: in the config file, or drop --cluster", "unknown cluster %q", g.cluster)
+		}
+		cl = c
+	}
+	setDefault(&g.connectURL, cl.Connect, "http://127.0.0.1:8083")
+	setDefault(&g.bootstrap, cl.Bootstrap, "127.0.0.1:9092")
+	setDefault(&g.stateURL, g.cfg.State, "sqlite://./.cdcops/state.db")
+	setDefault(&g.vaultURL, g.cfg.Vault.URL, "file://./.cdcops/vault")
+	return nil
+}
+
+func setDefault(v *string, fromConfig, builtin string) {
+	if *v != "" {
+		return
+	}
+	if fromConfig != "" {
+		*v = fromConfig
+		return
+	}
+	*v = builtin
+}

@@ -1,0 +1,68 @@
+// Command cdcops operates Kafka Connect / Debezium CDC pipelines: offsets
+// backup and surgery, source-vs-sink reconciliation, and a lab to rehearse.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/cdcops/cdcops"
+)
+
+func main() {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs // first signal: stop gracefully
+		cancel()
+		<-sigs // second signal: give up now
+		os.Exit(130)
+	}()
+	os.Exit(Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// Main runs one cdcops command line and returns its exit code: 0 success,
+// 1 differences found or a check failed, 2 usage or configuration error,
+// 3 runtime failure. Tests call it directly.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	root := newRootCmd(g)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var exit exitStatus
+	if errors.As(err, &exit) {
+		return int(exit)
+	}
+	code := cdcops.ErrorCodeOf(err)
+	if isUsageError(err) {
+		code = cdcops.EINVALID
+	}
+	fmt.Fprintln(stderr, "Error:", err)
+	if hint := cdcops.HintOf(err); hint != "" {
+		fmt.Fprintln(stderr, "Hint:", hint)
+	} else if code == cdcops.EINVALID {
+		fmt.Fprintf(stderr, "Hint: run `%s --help` for usage and examples\n", commandPath(root, args))
+	}
+	if ctx.Err() != nil {
+		return 130
+	}
+	return code.ExitCode()
+}
+
+// exitStatus ends a command with a code and no error message, for results
+// that were already printed (e.g. "differences found" exits 1).
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
