@@ -420,8 +420,8 @@ func TestConformanceSourceOffsetsReadTopic(t *testing.T) {
 	put(`["`+n+`",{"server":"ext"}]`, `{"lsn":42}`)
 	put(`["`+n+`",{"server":"gone"}]`, `{"lsn":1}`)
 	put(`["`+n+`",{"server":"gone"}]`, "") // tombstone
-	put(`["`+n+`"]`, `{"lsn":2}`)            // not [string, object]
-	put(`{"server":"ext"}`, `{"lsn":3}`)     // not an array
+	put(`["`+n+`"]`, `{"lsn":2}`)          // not [string, object]
+	put(`{"server":"ext"}`, `{"lsn":3}`)   // not an array
 	put(`not json`, `{"lsn":4}`)
 	put(`[42,{"server":"ext"}]`, `{"lsn":5}`) // namespace not a string
 	put(`["other-connector",{"server":"ext"}]`, `{"lsn":6}`)
