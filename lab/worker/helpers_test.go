@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -134,3 +135,5 @@ func sourceBody(name, offsets string, extra string) string {
 }
 
 const pgOffsets = `[{"partition":{"server":"dbserver1"},"offset":{"lsn":100,"txId":7}}]`
+
+func sprintf(f string, a ...any) string { return fmt.Sprintf(f, a...) }
