@@ -53,6 +53,11 @@ func TestConformanceCreateGetConfig(t *testing.T) {
 	if info["name"] != n || info["type"] != "source" {
 		t.Errorf("ConnectorInfo = %s", r.Body)
 	}
+	// The answer is built from the config snapshot before the write, so a
+	// new connector has no task configs yet (DistributedHerder.doPutConnectorConfig).
+	if tasks, ok := info["tasks"].([]any); !ok || len(tasks) != 0 {
+		t.Errorf("POST /connectors tasks = %v, want [] for a new connector", info["tasks"])
+	}
 	if cfg, _ := info["config"].(map[string]any); cfg["name"] != n {
 		t.Errorf("config.name = %v, want %s (Connect puts the name into the config)", cfg["name"], n)
 	}
@@ -124,6 +129,9 @@ func TestConformanceCreateGetConfig(t *testing.T) {
 // §1.1 ?expand=status, ?expand=info, both, and unknown expansions.
 func TestConformanceListExpand(t *testing.T) {
 	e := newEnv(t)
+	// Nothing yet: an empty array, and an empty object when expanded.
+	e.raw("GET", "/connectors", "").expect(t, "GET /connectors (none)", 200, "[]")
+	e.raw("GET", "/connectors?expand=status", "").expect(t, "GET /connectors?expand=status (none)", 200, "{}")
 	n := name("expand")
 	e.create(n, sourceConfig(pgOffsets), "")
 	e.waitFor(n, connect.Running)
