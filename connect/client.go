@@ -25,8 +25,8 @@ type Client struct {
 	retry Retry
 	poll  time.Duration
 
-	infoMu sync.Mutex // guards info
-	info     *ServerInfo // cached by Capabilities
+	infoMu sync.Mutex  // guards info
+	info   *ServerInfo // cached by Capabilities
 }
 
 // Retry bounds how a 409 (rebalance in progress) is retried: at most
