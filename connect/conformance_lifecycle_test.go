@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/connect"
@@ -290,7 +291,7 @@ func TestConformanceRestart(t *testing.T) {
 	if st.Name != n || st.Connector.State != "RESTARTING" || len(st.Tasks) != 1 || st.Tasks[0].State != "RESTARTING" || st.Type != "source" {
 		t.Errorf("restart includeTasks body = %s, want connector and task 0 RESTARTING", r.Body)
 	}
-	e.waitFor(n, connect.Running)
+	e.waitFor(n, connect.RestartedFrom(&st, time.Second))
 
 	// onlyFailed on a healthy connector: 202, nothing marked RESTARTING.
 	r = e.raw("POST", "/connectors/"+n+"/restart?includeTasks=true&onlyFailed=true", "")

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cdcops/cdcops"
 )
@@ -110,5 +111,35 @@ func TestConnectionRefused(t *testing.T) {
 	}
 	if h := cdcops.HintOf(err); !strings.Contains(h, "is Kafka Connect running at http://"+addr) || !strings.Contains(h, "--connect") {
 		t.Fatalf("hint %q should name the URL and --connect", h)
+	}
+}
+
+// A status read right after a 202 restart can still be the old RUNNING;
+// RestartedFrom only accepts RUNNING once the restart was seen (or after
+// the grace period).
+func TestRestartedFromWaitsForTheRestart(t *testing.T) {
+	running := &ConnectorStatus{Connector: State{State: "RUNNING"}, Tasks: []TaskState{{ID: 0, State: "RUNNING"}}}
+	restarting := &ConnectorStatus{Connector: State{State: "RUNNING"}, Tasks: []TaskState{{ID: 0, State: "RESTARTING"}}}
+	plan := &ConnectorStatus{Connector: State{State: "RUNNING"}, Tasks: []TaskState{{ID: 0, State: "RESTARTING"}}}
+
+	w := RestartedFrom(plan, time.Hour)
+	if w.Done(running) {
+		t.Fatal("RUNNING before the restart was seen counted as done")
+	}
+	if w.Done(restarting) {
+		t.Fatal("RESTARTING counted as done")
+	}
+	if !w.Done(running) {
+		t.Fatal("RUNNING after RESTARTING not done")
+	}
+	if w := RestartedFrom(plan, 0); !w.Done(running) {
+		t.Fatal("after the grace period RUNNING must be enough")
+	}
+	if w := RestartedFrom(nil, time.Hour); !w.Done(running) {
+		t.Fatal("a 204 restart (nil plan) waits for RUNNING only")
+	}
+	healthy := &ConnectorStatus{Connector: State{State: "RUNNING"}, Tasks: []TaskState{{ID: 0, State: "RUNNING"}}}
+	if w := RestartedFrom(healthy, time.Hour); !w.Done(running) {
+		t.Fatal("a plan with nothing RESTARTING (onlyFailed on a healthy connector) waits for RUNNING only")
 	}
 }
