@@ -17,6 +17,9 @@ func TestConformanceServerInfo(t *testing.T) {
 	e := newEnv(t)
 	r := e.raw("GET", "/", "")
 	r.expect(t, "GET /", 200, "-")
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("GET / Content-Type %q, want application/json", ct)
+	}
 	body := decodeJSON[map[string]any](t, "GET /", r.Body)
 	for _, k := range []string{"version", "commit", "kafka_cluster_id"} {
 		if s, _ := body[k].(string); s == "" {
