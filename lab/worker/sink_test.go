@@ -166,3 +166,20 @@ func TestBadRecordFailsTaskWithoutTolerance(t *testing.T) {
 		t.Fatal("reporting sink did not commit")
 	}
 }
+
+func TestSinkTopicsRegex(t *testing.T) {
+	l, r := newLab(t)
+	createTopic(t, l, "rx-a", 1)
+	createTopic(t, l, "rx-b", 1)
+	createTopic(t, l, "other", 1)
+	manualProduce(t, l, append(append(records("rx-a", 0, `1`), records("rx-b", 0, `1`, `2`)...), records("other", 0, `1`)...))
+	r.do("POST", "/connectors", `{"name":"snk","config":{"connector.class":"cdcops.lab.ScriptedSink","topics.regex":"rx-.*"}}`)
+	want := `{"offsets":[{"partition":{"kafka_partition":0,"kafka_topic":"rx-a"},"offset":{"kafka_offset":1}},{"partition":{"kafka_partition":0,"kafka_topic":"rx-b"},"offset":{"kafka_offset":2}}]}`
+	if !poll(func() bool { _, b := r.do("GET", "/connectors/snk/offsets", ""); return b == want }) {
+		_, b := r.do("GET", "/connectors/snk/offsets", "")
+		t.Fatalf("regex sink offsets %s", b)
+	}
+	r.want("GET", "/connectors/snk/topics", "", 200, `{"snk":{"topics":["rx-a","rx-b"]}}`)
+	r.wantErr("POST", "/connectors", `{"name":"both","config":{"connector.class":"cdcops.lab.ScriptedSink","topics":"a","topics.regex":"b"}}`, 400,
+		"Connector configuration is invalid and contains the following 2 error(s):\ntopics and topics.regex are mutually exclusive options, but both are set.\ntopics and topics.regex are mutually exclusive options, but both are set.\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`")
+}

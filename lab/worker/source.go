@@ -34,7 +34,7 @@ type sourceRunner struct {
 }
 
 func startSourceTask(t taskRef, paused bool) taskRunner {
-	sp, _ := t.c.plugin.(plugin.SourcePlugin)
+	sp, _ := t.plugin.(plugin.SourcePlugin)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &sourceRunner{t: t, ctx: ctx, cancel: cancel, done: make(chan struct{}),
 		log: t.w.log.With("connector", t.c.name, "task", t.id), pending: map[string]offsetWrite{}}
