@@ -13,6 +13,7 @@ func TestUnknownConnectorMessages(t *testing.T) {
 		{"GET", "/connectors/nope", "Connector nope not found"},
 		{"GET", "/connectors/nope/config", "Connector nope not found"},
 		{"GET", "/connectors/nope/tasks", "Connector nope not found"},
+		{"GET", "/connectors/nope/tasks-config", "Connector nope not found"},
 		{"DELETE", "/connectors/nope", "Connector nope not found"},
 		{"GET", "/connectors/nope/offsets", "Connector nope not found"},
 		{"DELETE", "/connectors/nope/offsets", "Connector nope not found"},

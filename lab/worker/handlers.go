@@ -228,6 +228,21 @@ func (w *Worker) handleTasks(rw http.ResponseWriter, _ *http.Request, s []string
 	writeJSON(rw, http.StatusOK, tasks)
 }
 
+// handleTasksConfig is the deprecated GET /connectors/{c}/tasks-config:
+// task configs keyed by ConnectorTaskId.toString ("name-0").
+func (w *Worker) handleTasksConfig(rw http.ResponseWriter, _ *http.Request, s []string) {
+	tasks, rerr := w.taskInfos(s[1])
+	if rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	out := map[string]map[string]string{}
+	for _, ti := range tasks {
+		out[s[1]+"-"+strconv.Itoa(ti.ID.Task)] = ti.Config
+	}
+	writeJSON(rw, http.StatusOK, out)
+}
+
 func (w *Worker) handleTaskStatus(rw http.ResponseWriter, _ *http.Request, s []string) {
 	id, _ := strconv.Atoi(s[3])
 	st, rerr := w.taskStatus(s[1], id)

@@ -181,8 +181,12 @@ const (
 	javaDataException    = "org.apache.kafka.connect.errors.DataException"
 )
 
-// msgConvertFailed: JsonConverter.toConnectData.
-const msgConvertFailed = "Converting byte[] to Kafka Connect data failed due to serialization error: "
+// JsonConverter.toConnectData (connect/json/.../JsonConverter.java).
+const (
+	msgConvertFailed   = "Converting byte[] to Kafka Connect data failed due to serialization error: "
+	msgSchemasEnvelope = "JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain additional fields." +
+		" If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration."
+)
 
 // msgTaskFailedUnrecoverable: WorkerSinkTask.deliverMessages /
 // WorkerSourceTask when the task throws.

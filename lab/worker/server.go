@@ -60,6 +60,8 @@ func (w *Worker) match(s []string) map[string]handler {
 			return map[string]handler{"GET": w.handleStatus}
 		case "tasks":
 			return map[string]handler{"GET": w.handleTasks}
+		case "tasks-config": // deprecated in 3.7, still served
+			return map[string]handler{"GET": w.handleTasksConfig}
 		case "restart":
 			return map[string]handler{"POST": w.handleRestart}
 		case "pause":
