@@ -59,6 +59,7 @@ func (w *Worker) supervise(c *connector) {
 			case <-hold:
 			case <-c.quit:
 				w.stopRunners(c)
+				w.drainFails(c)
 				return
 			}
 		}
@@ -66,6 +67,7 @@ func (w *Worker) supervise(c *connector) {
 		case <-time.After(w.opts.TransitionDelay):
 		case <-c.quit:
 			w.stopRunners(c)
+			w.drainFails(c)
 			return
 		}
 		if w.reconcile(c) {
