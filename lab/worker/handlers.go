@@ -14,7 +14,11 @@ import (
 // calls one herder operation and writes Connect's status code and body.
 
 func (w *Worker) handleRoot(rw http.ResponseWriter, _ *http.Request, _ []string) {
-	writeJSON(rw, http.StatusOK, map[string]string{"version": kafkaVersion, "commit": kafkaCommit, "kafka_cluster_id": w.cluster})
+	writeJSON(rw, http.StatusOK, struct { // rest/entities/ServerInfo.java, in its field order
+		Version   string `json:"version"`
+		Commit    string `json:"commit"`
+		ClusterID string `json:"kafka_cluster_id"`
+	}{kafkaVersion, kafkaCommit, w.cluster})
 }
 
 func (w *Worker) handlePlugins(rw http.ResponseWriter, _ *http.Request, _ []string) {
