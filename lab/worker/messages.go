@@ -85,17 +85,9 @@ func msgUnknownInitialState(v string) string {
 	return "No enum constant org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest.InitialState." + v
 }
 
-// Rebalance and leadership 409s: rest/HerderRequestHandler.java.
-const (
-	msgRebalance = "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)"
-	msgNoLeader  = "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway."
-)
-
-// Topic tracking: ConnectorsResource.getConnectorActiveTopics/resetConnectorActiveTopics.
-const (
-	msgTopicTrackingDisabled      = "Topic tracking is disabled."
-	msgTopicTrackingResetDisabled = "Topic tracking reset is disabled."
-)
+// msgRebalance: rest/HerderRequestHandler.java, the 409 for a
+// RebalanceNeededException (the lab raises it through RejectNextMutations).
+const msgRebalance = "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)"
 
 // Offsets (KIP-875).
 const (
@@ -188,9 +180,8 @@ const (
 		" If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration."
 )
 
-// msgTaskFailedUnrecoverable: WorkerSinkTask.deliverMessages /
-// WorkerSourceTask when the task throws.
-const (
-	msgSinkTaskUnrecoverable   = "Exiting WorkerSinkTask due to unrecoverable exception."
-	msgSourceTaskUnrecoverable = "Exiting WorkerSourceTask due to unrecoverable exception."
-)
+// msgSinkTaskUnrecoverable: WorkerSinkTask.deliverMessages wraps what put throws.
+const msgSinkTaskUnrecoverable = "Exiting WorkerSinkTask due to unrecoverable exception."
+
+// msgSourceSendFailed: WorkerSourceTask's producer send callback.
+const msgSourceSendFailed = "Unrecoverable exception from producer send callback"

@@ -83,7 +83,8 @@ func (r *sourceRunner) run() {
 			return
 		}
 		if err != nil {
-			r.t.report(stateFailed, causedBy(javaTrace(javaConnectException, msgSourceTaskUnrecoverable, "SourceTaskRunner.poll"), javaConnectException, err.Error()))
+			// The task's own exception is the trace (WorkerTask.doRun).
+			r.t.report(stateFailed, javaTrace(javaConnectException, err.Error(), "SourceTask.poll"))
 			r.cancel()
 			return
 		}
@@ -91,7 +92,7 @@ func (r *sourceRunner) run() {
 			if r.ctx.Err() != nil {
 				return
 			}
-			r.t.report(stateFailed, causedBy(javaTrace(javaConnectException, msgSourceTaskUnrecoverable, "SourceTaskRunner.produce"), "org.apache.kafka.common.KafkaException", err.Error()))
+			r.t.report(stateFailed, causedBy(javaTrace(javaConnectException, msgSourceSendFailed, "SourceTaskRunner.produce"), "org.apache.kafka.common.KafkaException", err.Error()))
 			r.cancel()
 			return
 		}
