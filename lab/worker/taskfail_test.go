@@ -20,6 +20,9 @@ type oneTask struct{ typ string }
 func (p oneTask) Type() string                   { return p.typ }
 func (oneTask) Validate(map[string]string) error { return nil }
 func (oneTask) TaskConfigs(cfg map[string]string, _ int) ([]map[string]string, error) {
+	if cfg["fail.taskconfigs"] == "true" {
+		return nil, errors.New("cannot split the work")
+	}
 	return []map[string]string{{}}, nil
 }
 
@@ -70,4 +73,25 @@ func TestPollAndPutFailuresFailTheTask(t *testing.T) {
 	}
 	// Nothing was committed for the failed batch.
 	r.want("GET", "/connectors/snk/offsets", "", 200, `{"offsets":[]}`)
+}
+
+// A connector instance that fails (here: while generating task configs)
+// is FAILED with a trace and no tasks; a fixed config brings it back.
+func TestConnectorFailureAndRecovery(t *testing.T) {
+	plugins := lab.DefaultPlugins()
+	plugins["test.PollFails"] = pollFails{oneTask{"source"}}
+	l := testenv.LabWith(t, lab.Options{Plugins: plugins})
+	r := rest{t, l.ConnectURL()}
+	r.do("POST", "/connectors", `{"name":"c","config":{"connector.class":"test.PollFails","fail.taskconfigs":"true"}}`)
+	s := r.waitState("c", "FAILED", "", 0)
+	if !strings.HasPrefix(s.Connector.Trace, "org.apache.kafka.connect.errors.ConnectException: cannot split the work\n") {
+		t.Fatalf("connector trace %q", s.Connector.Trace)
+	}
+	// Restarting it alone changes nothing while the config is bad.
+	r.want("POST", "/connectors/c/restart", "", 204, "")
+	r.waitState("c", "FAILED", "", 0)
+	if c, _ := r.do("PUT", "/connectors/c/config", `{"connector.class":"test.PollFails"}`); c != 200 {
+		t.Fatalf("config update = %d", c)
+	}
+	r.waitState("c", "RUNNING", "FAILED", 1) // its task then fails in Poll, as scripted
 }
