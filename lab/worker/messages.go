@@ -85,9 +85,14 @@ func msgUnknownInitialState(v string) string {
 	return "No enum constant org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest.InitialState." + v
 }
 
-// msgRebalance: rest/HerderRequestHandler.java, the 409 for a
-// RebalanceNeededException (the lab raises it through RejectNextMutations).
-const msgRebalance = "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)"
+// Errors of an unsettled cluster (rest/HerderRequestHandler.java); the lab
+// gives them only through the FailNextMutations fault hook.
+const (
+	msgRebalance            = "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)"
+	msgNoLeader             = "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway."
+	msgConflictingOperation = "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"
+	msgRequestTimedOut      = "Request timed out"
+)
 
 // Offsets (KIP-875).
 const (

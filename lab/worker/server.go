@@ -32,9 +32,11 @@ func (w *Worker) routes() http.Handler {
 			writeError(rw, http.StatusMethodNotAllowed, msgHTTPMethodNotAllowed)
 			return
 		}
-		if r.Method != http.MethodGet && w.takeRebalance() {
-			writeError(rw, http.StatusConflict, msgRebalance)
-			return
+		if r.Method != http.MethodGet {
+			if code, msg, ok := w.takeMutationFault(); ok {
+				writeError(rw, code, msg)
+				return
+			}
 		}
 		h(rw, r, segs)
 	})

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/cdcops/cdcops/lab/worker"
 )
 
 func TestServerInfo(t *testing.T) {
@@ -170,3 +172,21 @@ func TestInitialState(t *testing.T) {
 }
 
 func jsonString(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+func TestOtherMutationFaults(t *testing.T) {
+	l, r := newLab(t)
+	body := sourceBody("pg", pgOffsets, "")
+	for _, c := range []struct {
+		f    worker.MutationFault
+		code int
+		msg  string
+	}{
+		{worker.FaultNoLeader, 409, "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway."},
+		{worker.FaultConflict, 409, "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"},
+		{worker.FaultTimeout, 500, "Request timed out"},
+	} {
+		l.Worker().FailNextMutations(1, c.f)
+		r.wantErr("POST", "/connectors", body, c.code, c.msg)
+	}
+	r.want("GET", "/connectors", "", 200, `[]`)
+}
