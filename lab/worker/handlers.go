@@ -116,7 +116,7 @@ func (w *Worker) handleCreate(rw http.ResponseWriter, r *http.Request, _ []strin
 		writeRestError(rw, rerr)
 		return
 	}
-	rw.Header().Set("Location", "/connectors/"+urlPathEscape(name))
+	rw.Header().Set("Location", location(r, name))
 	writeJSON(rw, http.StatusCreated, info)
 }
 
@@ -207,7 +207,7 @@ func (w *Worker) handlePutConfig(rw http.ResponseWriter, r *http.Request, s []st
 		return
 	}
 	if created {
-		rw.Header().Set("Location", "/connectors/"+urlPathEscape(s[1]))
+		rw.Header().Set("Location", location(r, s[1]))
 		writeJSON(rw, http.StatusCreated, info)
 		return
 	}
@@ -321,5 +321,8 @@ func errText(err error, def string) string {
 	return def
 }
 
-// urlPathEscape escapes a connector name for the Location header.
-func urlPathEscape(s string) string { return url.PathEscape(s) }
+// location is the Location header of a created connector: Connect sets
+// /connectors/<name> and Jersey makes it absolute against the request.
+func location(r *http.Request, name string) string {
+	return "http://" + r.Host + "/connectors/" + url.PathEscape(name)
+}
