@@ -115,6 +115,10 @@ func (w *Worker) FailTask(connector string, task int, msg string) error {
 	}
 	w.mu.Lock()
 	_, ok := c.owner[task]
+	if w.closed || c.deleted {
+		w.mu.Unlock()
+		return fmt.Errorf("%s", msgConnectorNotFound(connector))
+	}
 	done := make(chan struct{})
 	if ok {
 		c.failReqs = append(c.failReqs, failReq{task: task, trace: javaTrace(javaConnectException, msg, "Worker.FailTask"), done: done})
