@@ -83,6 +83,14 @@ func (w *Worker) handleCreate(rw http.ResponseWriter, r *http.Request, _ []strin
 		writeError(rw, http.StatusInternalServerError, "Cannot deserialize the create connector request: "+errText(err, "not a JSON object"))
 		return
 	}
+	for _, f := range obj {
+		switch f.Key {
+		case "name", "config", "initial_state":
+		default: // Jackson's FAIL_ON_UNKNOWN_PROPERTIES, surfaced as a 500
+			writeError(rw, http.StatusInternalServerError, msgUnknownCreateField(f.Key))
+			return
+		}
+	}
 	name := ""
 	if n, ok := obj.Get("name"); ok {
 		name, _ = n.(string)

@@ -94,6 +94,14 @@ const (
 	msgRequestTimedOut      = "Request timed out"
 )
 
+// msgUnknownCreateField: Jackson's UnrecognizedPropertyException for a
+// field CreateConnectorRequest does not have (e.g. initial_offsets, which
+// 3.7 does not know); the location suffix Jackson adds is left out.
+func msgUnknownCreateField(field string) string {
+	return "Unrecognized field \"" + field + "\" (class org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest), " +
+		"not marked as ignorable (3 known properties: \"name\", \"config\", \"initial_state\"])"
+}
+
 // Offsets (KIP-875).
 const (
 	// ConnectorsResource.alterConnectorOffsets.

@@ -166,6 +166,10 @@ func TestInitialState(t *testing.T) {
 	if c, _ := r.do("POST", "/connectors", body("x", "BOGUS")); c != 500 {
 		t.Fatalf("bogus initial_state = %d, want 500", c)
 	}
+	c, b := r.do("POST", "/connectors", strings.TrimSuffix(sourceBody("y", pgOffsets, ""), "}")+`,"initial_offsets":[]}`)
+	if c != 500 || !strings.Contains(b, `Unrecognized field \"initial_offsets\"`) {
+		t.Fatalf("unknown create field = %d %s", c, b)
+	}
 	if c, _ := r.do("GET", "/connectors/x", ""); c != 404 {
 		t.Fatal("a rejected create must not create the connector")
 	}
