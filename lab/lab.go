@@ -43,6 +43,7 @@ type Lab struct {
 	cluster *kfake.Cluster
 	worker  *worker.Worker
 	kafka   string
+	log     *slog.Logger
 }
 
 // Start starts the broker, creates the internal topics and starts the
@@ -73,7 +74,7 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start lab kafka on 127.0.0.1:%d: %w", port, err)
 	}
-	l := &Lab{cluster: cluster, kafka: cluster.ListenAddrs()[0]}
+	l := &Lab{cluster: cluster, kafka: cluster.ListenAddrs()[0], log: opts.Logger}
 	connectAddr := opts.ConnectAddr
 	if connectAddr == "" {
 		connectAddr = "127.0.0.1:0"
@@ -152,6 +153,8 @@ func (l *Lab) Cluster() *kfake.Cluster { return l.cluster }
 // Close stops the worker (tasks flush their offsets) and then the broker.
 func (l *Lab) Close() error {
 	err := l.worker.Close()
+	l.log.Debug("lab worker stopped")
 	l.cluster.Close()
+	l.log.Debug("lab broker stopped")
 	return err
 }
