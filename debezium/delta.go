@@ -25,8 +25,16 @@ func Delta(class string, before, after connectjson.Object) []string {
 	k, _ := Resolve(class, after)
 	var out []string
 	covered := map[string]bool{}
-	num := func(o connectjson.Object, key string) (int64, bool) { v, ok := o.Get(key); n, isN := v.(int64); return n, ok && isN }
-	str := func(o connectjson.Object, key string) (string, bool) { v, ok := o.Get(key); s, isS := v.(string); return s, ok && isS }
+	num := func(o connectjson.Object, key string) (int64, bool) {
+		v, ok := o.Get(key)
+		n, isN := v.(int64)
+		return n, ok && isN
+	}
+	str := func(o connectjson.Object, key string) (string, bool) {
+		v, ok := o.Get(key)
+		s, isS := v.(string)
+		return s, ok && isS
+	}
 	switch k {
 	case Postgres:
 		for _, f := range []string{"lsn", "lsn_proc", "lsn_commit"} {
