@@ -19,8 +19,8 @@ import (
 	"filippo.io/age"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file:// vaults
+	_ "gocloud.dev/blob/s3blob"   // s3:// vaults
 	"gocloud.dev/gcerrors"
-	_ "gocloud.dev/blob/s3blob" // s3:// vaults
 
 	"github.com/cdcops/cdcops"
 )
