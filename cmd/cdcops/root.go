@@ -30,6 +30,8 @@ failed, 2 usage or configuration error, 3 runtime failure.`,
 	root.AddCommand(
 		newVersionCmd(g),
 		newConnectorsCmd(g),
+		newOffsetsCmd(g),
+		newSnapshotsCmd(g),
 	)
 	return root
 }
