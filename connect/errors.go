@@ -79,6 +79,9 @@ func (c *Client) classify(e *APIError) error {
 	case e.NotStopped():
 		code, hint = cdcops.ECONFLICT, fmt.Sprintf("run `cdcops connectors stop %s` first", name)
 	case e.AlreadyExists():
+		if e.Connector == "" { // POST /connectors: the name is only in the message
+			name = strings.TrimSuffix(strings.TrimPrefix(e.Message, "Connector "), " already exists")
+		}
 		code, hint = cdcops.ECONFLICT, fmt.Sprintf("pick another name, or remove the old one with `cdcops connectors delete %s`", name)
 	case e.Status == 409:
 		code, hint = cdcops.ECONFLICT, "the Connect cluster is rebalancing or busy; retry in a moment"

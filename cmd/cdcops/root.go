@@ -30,6 +30,7 @@ failed, 2 usage or configuration error, 3 runtime failure.`,
 	root.AddCommand(
 		newVersionCmd(g),
 		newConnectorsCmd(g),
+		newLabCmd(g),
 		newOffsetsCmd(g),
 		newSnapshotsCmd(g),
 	)
