@@ -38,11 +38,16 @@ type diffItem struct {
 	group                       bool
 }
 
-// items flattens a snapshot into comparable entries keyed by topic and
-// exact key bytes; REST bodies become keys encoded as Connect would.
+// items flattens a snapshot into comparable entries keyed by exact key
+// bytes, so topic and REST snapshots compare (REST partitions are encoded
+// as Connect would). A key present in several offsets topics resolves as
+// Connect does: the connector's own offsets.storage.topic wins.
 func items(s *cdcops.Snapshot) map[string]diffItem {
 	m := map[string]diffItem{}
-	fromTopic := map[string]bool{}
+	own := map[string]string{}
+	for _, c := range s.Content.Connectors {
+		own[c.Name] = c.OffsetsTopic
+	}
 	for _, r := range s.Content.Records {
 		part := string(r.RawKey)
 		if _, p, err := connectjson.ParseOffsetKey(r.RawKey); err == nil {
@@ -50,8 +55,11 @@ func items(s *cdcops.Snapshot) map[string]diffItem {
 				part = string(b)
 			}
 		}
-		fromTopic[r.Connector] = true
-		m["t\x00"+r.Topic+"\x00"+string(r.RawKey)] = diffItem{connector: r.Connector, topic: r.Topic, partition: part, kpart: r.Partition, value: r.RawValue}
+		k := "k\x00" + string(r.RawKey)
+		if prev, dup := m[k]; dup && prev.topic == own[r.Connector] {
+			continue
+		}
+		m[k] = diffItem{connector: r.Connector, topic: r.Topic, partition: part, kpart: r.Partition, value: r.RawValue}
 	}
 	for name, body := range s.Content.REST {
 		for _, o := range body.Offsets {
@@ -72,7 +80,7 @@ func items(s *cdcops.Snapshot) map[string]diffItem {
 				val = norm
 			}
 			pj, _ := connectjson.Encode(p)
-			m["r\x00"+string(key)] = diffItem{connector: name, topic: "(rest)", partition: string(pj), kpart: -1, value: val}
+			m["k\x00"+string(key)] = diffItem{connector: name, topic: "(rest)", partition: string(pj), kpart: -1, value: val}
 		}
 	}
 	for _, g := range s.Content.Groups {
