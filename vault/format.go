@@ -3,6 +3,7 @@ package vault
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -28,16 +29,50 @@ const (
 
 var formatPattern = regexp.MustCompile(`^cdcops\.snapshot/v[0-9]+$`)
 
-// ContentHash is the sha256 of a snapshot's content (records, groups,
-// connectors, REST bodies) in canonical order: equal offsets give equal
-// hashes whenever and wherever they were taken.
+// ContentHash is the sha256 of a snapshot's content in canonical order:
+// equal offsets give equal hashes whenever and wherever they were taken.
+// Records are hashed field by field, length-prefixed (see
+// docs/snapshot-format.md), the rest (connectors, groups, REST bodies) as
+// their JSON; hashing records directly keeps 1M-record backups fast.
 func ContentHash(c *cdcops.SnapshotContent) (string, error) {
-	b, err := json.Marshal(c)
+	h := sha256.New()
+	var buf []byte
+	field := func(b []byte) {
+		buf = binary.BigEndian.AppendUint32(buf[:0], uint32(len(b)))
+		h.Write(buf)
+		h.Write(b)
+	}
+	h.Write([]byte("cdcops.content/v1\n"))
+	for i := range c.Records {
+		r := &c.Records[i]
+		field([]byte(r.Topic))
+		buf = binary.BigEndian.AppendUint32(buf[:0], uint32(r.Partition))
+		buf = binary.BigEndian.AppendUint64(buf, uint64(r.Offset))
+		buf = binary.BigEndian.AppendUint64(buf, uint64(r.Timestamp.UnixNano()))
+		h.Write(buf)
+		field(r.RawKey)
+		if r.RawValue == nil {
+			h.Write([]byte{0xff, 0xff, 0xff, 0xff})
+		} else {
+			field(r.RawValue)
+		}
+		field([]byte(r.Connector))
+		if r.Malformed {
+			h.Write([]byte{1})
+		} else {
+			h.Write([]byte{0})
+		}
+	}
+	rest, err := json.Marshal(struct {
+		Connectors []cdcops.SnapshotConnector         `json:"connectors"`
+		Groups     []cdcops.GroupOffsets              `json:"groups"`
+		REST       map[string]cdcops.ConnectorOffsets `json:"rest"`
+	}{c.Connectors, c.Groups, c.REST})
 	if err != nil {
 		return "", fmt.Errorf("hash snapshot content: %w", err)
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	field(rest)
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Canonicalize sorts a snapshot's content so its hash does not depend on
@@ -63,7 +98,8 @@ func Canonicalize(c *cdcops.SnapshotContent) {
 	}
 }
 
-// Encode canonicalizes s, fills in its content hash and returns the file.
+// Encode canonicalizes s, fills in its content hash (and its id, when
+// empty) and returns the file.
 func Encode(s *cdcops.Snapshot) ([]byte, error) {
 	Canonicalize(&s.Content)
 	h, err := ContentHash(&s.Content)
@@ -71,17 +107,23 @@ func Encode(s *cdcops.Snapshot) ([]byte, error) {
 		return nil, err
 	}
 	s.ContentSHA256 = h
-	body, err := json.Marshal(s)
-	if err != nil {
+	if s.ID == "" {
+		s.ID = NewID(s.Meta.Created, h)
+	}
+	var b bytes.Buffer
+	b.Grow(64 << 10)
+	b.WriteString(framePrefix + cdcops.SnapshotFormat + frameSHA + strings.Repeat("0", 64) + frameBody)
+	start := b.Len()
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
 		return nil, fmt.Errorf("encode snapshot: %w", err)
 	}
-	sum := sha256.Sum256(body)
-	var b bytes.Buffer
-	b.Grow(len(body) + 160)
-	b.WriteString(framePrefix + cdcops.SnapshotFormat + frameSHA + hex.EncodeToString(sum[:]) + frameBody)
-	b.Write(body)
-	b.WriteString(frameEnd)
-	return b.Bytes(), nil
+	b.Truncate(b.Len() - 1) // Encoder's newline
+	out := b.Bytes()
+	sum := sha256.Sum256(out[start:])
+	hex.Encode(out[start-len(frameBody)-64:start-len(frameBody)], sum[:])
+	return append(out, frameEnd...), nil
 }
 
 // IsEncrypted reports whether data is an age file rather than a snapshot.

@@ -143,12 +143,6 @@ func (v *Vault) Put(ctx context.Context, s *cdcops.Snapshot) (cdcops.SnapshotSum
 	if err != nil {
 		return cdcops.SnapshotSummary{}, err
 	}
-	if s.ID == "" {
-		s.ID = NewID(s.Meta.Created, s.ContentSHA256)
-		if data, err = Encode(s); err != nil {
-			return cdcops.SnapshotSummary{}, err
-		}
-	}
 	if v.Encrypted() {
 		var buf bytes.Buffer
 		w, err := age.Encrypt(&buf, v.recipients...)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -106,11 +107,12 @@ func backupOffsets(ctx context.Context, g *globals, o offsetsBackupOptions) (bac
 	if v.IsLocal() {
 		fmt.Fprintf(g.stderr, "WARNING: vault %s is on local disk, a single point of failure; use an s3:// vault (see docs/backup.md)\n", v.URL())
 	}
+	start := time.Now()
 	sum, err := v.Put(ctx, s)
 	if err != nil {
 		return backupResult{}, fmt.Errorf("offsets backup: %w", err)
 	}
-	g.log.Info("offsets backup stored", "id", sum.ID, "vault", v.URL(), "records", sum.Records, "encrypted", sum.Encrypted)
+	g.log.Info("offsets backup stored", "id", sum.ID, "vault", v.URL(), "records", sum.Records, "encrypted", sum.Encrypted, "took", time.Since(start))
 	return backupResult{SnapshotSummary: sum, Vault: v.URL(), Missing: missing}, nil
 }
 

@@ -56,9 +56,14 @@ func BenchmarkBackupVsKcat(b *testing.B) {
 		var stdout, errOut bytes.Buffer
 		start = time.Now()
 		code := Main(ctx, []string{"--bootstrap", addr, "--connect", "http://127.0.0.1:1",
-			"--vault", "file://" + filepath.Join(dir, fmt.Sprintf("vault%d", round)), "offsets", "backup", "--all"},
+			"--vault", "file://" + filepath.Join(dir, fmt.Sprintf("vault%d", round)), "-v", "offsets", "backup", "--all"},
 			strings.NewReader(""), &stdout, &errOut)
 		cdcT = append(cdcT, time.Since(start))
+		for _, line := range strings.Split(errOut.String(), "\n") {
+			if strings.Contains(line, "took=") {
+				b.Log(line)
+			}
+		}
 		if code != 0 {
 			b.Fatalf("backup exit %d: %s", code, errOut.String())
 		}

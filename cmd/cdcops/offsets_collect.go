@@ -161,15 +161,19 @@ func collectTopics(ctx context.Context, g *globals, o collectOptions, meta conne
 	if id, err := kc.ClusterID(ctx); err == nil && id != "" {
 		s.Meta.KafkaClusterID = id
 	}
+	start := time.Now()
 	topics, err := offsetsTopics(ctx, kc, o.Topics, meta)
 	if err != nil {
 		return err
 	}
+	g.log.Debug("offsets topics chosen", "topics", len(topics), "took", time.Since(start))
 	for _, t := range topics {
+		start = time.Now()
 		st, err := kc.ReadTopic(ctx, t.Name)
 		if err != nil {
 			return err
 		}
+		g.log.Debug("read offsets topic to its sampled end", "topic", t.Name, "records", st.Read, "tombstones", st.Tombstones, "live_keys", st.Len(), "took", time.Since(start))
 		s.Meta.Topics = append(s.Meta.Topics, cdcops.SnapshotTopic{Name: t.Name, Reason: strings.Join(t.Reasons, "; "), Partitions: st.Partitions, EndOffsets: st.End})
 		for _, r := range st.Records() {
 			// Malformed keys belong to no connector; they are kept in --all backups.
