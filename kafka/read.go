@@ -4,12 +4,17 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/cdcops/cdcops"
 )
+
+// StallTimeout bounds how long a read may go without receiving a record
+// before it fails; it never decides that a read is complete.
+var StallTimeout = 60 * time.Second
 
 // TopicState is an offsets topic read from its start to the end offsets
 // sampled when the read began: for every exact key byte string, the last
@@ -86,9 +91,23 @@ func (c *Client) ReadTopic(ctx context.Context, topic string) (*TopicState, erro
 	remaining := len(todo)
 	done := make(map[int32]bool, len(todo))
 	for remaining > 0 {
-		fs := cl.PollFetches(ctx)
+		// Completion is decided by offsets, never by time; the stall guard
+		// only turns a broker that stops answering into an error.
+		pctx, cancel := context.WithTimeout(ctx, StallTimeout)
+		fs := cl.PollFetches(pctx)
+		stalled := pctx.Err() != nil && fs.NumRecords() == 0
+		cancel()
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if stalled {
+			var behind []string
+			for p := range todo {
+				if !done[p] {
+					behind = append(behind, fmt.Sprintf("%d", p))
+				}
+			}
+			return nil, unavailable(c.Bootstrap(), fmt.Errorf("reading %s made no progress for %v (partitions %s not at their end offsets)", topic, StallTimeout, strings.Join(behind, ",")))
 		}
 		var ferr error
 		fs.EachError(func(t string, p int32, err error) {

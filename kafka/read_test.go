@@ -12,6 +12,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/connectjson"
@@ -290,4 +291,26 @@ func TestGroupOffsets(t *testing.T) {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}
 	_ = errors.New
+}
+
+// A broker that stops answering fetches turns into an error naming the
+// partitions that did not reach their end, not a hang.
+func TestReadTopicStallIsAnError(t *testing.T) {
+	ctx := context.Background()
+	cluster, addr := kafkatest.Cluster(t)
+	if err := kafkatest.Produce(ctx, addr, kafkatest.OffsetsTopic, kafkatest.Debezium(5, 1).Writes); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, addr)
+	old := kafka.StallTimeout
+	kafka.StallTimeout = 500 * time.Millisecond
+	defer func() { kafka.StallTimeout = old }()
+	cluster.ControlKey(int16(kmsg.Fetch), func(kmsg.Request) (kmsg.Response, error, bool) {
+		cluster.KeepControl()
+		return nil, nil, true // swallow every fetch
+	})
+	_, err := c.ReadTopic(ctx, kafkatest.OffsetsTopic)
+	if cdcops.ErrorCodeOf(err) != cdcops.EUNAVAILABLE || !strings.Contains(err.Error(), "made no progress") {
+		t.Fatalf("want a stall error, got %v", err)
+	}
 }
