@@ -37,7 +37,7 @@ var stores = []store{
 		t.Setenv("AWS_ACCESS_KEY_ID", "test")
 		t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 		t.Setenv("AWS_REGION", "us-east-1")
-		return "s3://cdcops-vault?endpoint=" + srv.URL + "&region=us-east-1&use_path_style=true&disable_https=true"
+		return "s3://cdcops-vault?prefix=team-a/&endpoint=" + srv.URL + "&region=us-east-1&use_path_style=true&disable_https=true"
 	}},
 }
 
@@ -303,4 +303,16 @@ func TestSuitePruneKeepsNewestGoodPerConnector(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestOpenRejectsBadURLs(t *testing.T) {
+	for _, u := range []string{"not a url", "s3://bucket/folder?region=us-east-1", "nosuchscheme://x"} {
+		_, err := Open(context.Background(), u, Options{})
+		if cdcops.ErrorCodeOf(err) != cdcops.EINVALID || cdcops.HintOf(err) == "" {
+			t.Errorf("Open(%q) = %v, want EINVALID with a hint", u, err)
+		}
+	}
+	if _, err := Open(context.Background(), "file://"+t.TempDir(), Options{Recipients: []string{"age1notakey"}}); cdcops.ErrorCodeOf(err) != cdcops.EINVALID {
+		t.Errorf("bad recipient: %v", err)
+	}
 }

@@ -56,6 +56,11 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Vault, error) {
 		return nil, cdcops.Errorf(cdcops.EINVALID, "use file://DIR or s3://BUCKET?region=…", "vault URL %q is not a URL", rawURL)
 	}
 	v := &Vault{url: redactURL(u)}
+	if u.Scheme != "file" && strings.Trim(u.Path, "/") != "" {
+		// Blob URLs name a bucket; a path would be silently ignored.
+		return nil, cdcops.Errorf(cdcops.EINVALID, "put the folder in the prefix parameter: "+u.Scheme+"://"+u.Host+"?prefix="+strings.Trim(u.Path, "/")+"/",
+			"vault URL %s has a path", v.url)
+	}
 	if u.Scheme == "file" {
 		v.local = true
 		dir := u.Host + u.Path // file://./x → host ".", path "/x"

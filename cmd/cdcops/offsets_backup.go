@@ -35,7 +35,7 @@ is set). Refuses (exit 3) to store a backup that is empty or misses a named
 connector, unless --allow-empty. Safe to run from cron: no prompts, stable
 exit codes, identical offsets give an identical content hash.`,
 		Example: `  cdcops offsets backup --all
-  cdcops offsets backup inventory-connector orders-sink --vault s3://backups/cdcops?region=eu-west-1
+  cdcops offsets backup inventory-connector orders-sink --vault 's3://backups?region=eu-west-1&prefix=cdcops/'
   cdcops offsets backup --all --via rest -o json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Names = args

@@ -20,7 +20,7 @@ func newSnapshotsListCmd(g *globals) *cobra.Command {
 		Use:   "list",
 		Short: "List the snapshots in the vault, oldest first",
 		Example: `  cdcops snapshots list
-  cdcops snapshots list --vault s3://backups/cdcops?region=eu-west-1 -o json`,
+  cdcops snapshots list --vault 's3://backups?region=eu-west-1&prefix=cdcops/' -o json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSnapshotsList(cmd.Context(), g, opts) },
 	}
