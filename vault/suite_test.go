@@ -16,6 +16,7 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/vault/snapfile"
 )
 
 // store opens a vault of one blob-store kind; every test in the suite runs
@@ -107,7 +108,7 @@ func TestSuitePutListLoadByteExact(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := sample(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), 37208504)
-		Canonicalize(&want.Content)
+		snapfile.Canonicalize(&want.Content)
 		for i, r := range got.Content.Records {
 			w := want.Content.Records[i]
 			if !bytes.Equal(r.RawKey, w.RawKey) || !bytes.Equal(r.RawValue, w.RawValue) || r.Partition != w.Partition || r.Offset != w.Offset || !r.Timestamp.Equal(w.Timestamp) {
@@ -203,7 +204,7 @@ func TestSuiteEncryption(t *testing.T) {
 			t.Fatal(err)
 		}
 		raw, err := w.ReadRaw(ctx, sum)
-		if err != nil || !IsEncrypted(raw) || bytes.Contains(raw, []byte("pg-orders")) {
+		if err != nil || !snapfile.IsEncrypted(raw) || bytes.Contains(raw, []byte("pg-orders")) {
 			t.Fatalf("stored snapshot is not encrypted (err %v)", err)
 		}
 		if _, err := w.Load(ctx, sum.ID); cdcops.ErrorCodeOf(err) != cdcops.EINVALID || !strings.Contains(cdcops.HintOf(err), "--identity") {

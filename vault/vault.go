@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"filippo.io/age"
 	"gocloud.dev/blob"
@@ -23,6 +22,7 @@ import (
 	"gocloud.dev/gcerrors"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/vault/snapfile"
 )
 
 // Layout inside the bucket: the snapshot files and, beside them, a small
@@ -135,16 +135,10 @@ func snapKey(id string, encrypted bool) string {
 	return snapPrefix + id + ".json"
 }
 
-// NewID names a snapshot by time and content: identical content taken in
-// the same second gets the same id (so a retried cron run is harmless).
-func NewID(created time.Time, contentSHA string) string {
-	return created.UTC().Format("20060102T150405Z") + "-" + contentSHA[:12]
-}
-
 // Put encodes s (setting its id and content hash when empty), encrypts it
 // if the vault has recipients, and writes it with its summary.
 func (v *Vault) Put(ctx context.Context, s *cdcops.Snapshot) (cdcops.SnapshotSummary, error) {
-	data, err := Encode(s)
+	data, err := snapfile.Encode(s)
 	if err != nil {
 		return cdcops.SnapshotSummary{}, err
 	}
@@ -292,14 +286,14 @@ func (v *Vault) Load(ctx context.Context, ref string) (*cdcops.Snapshot, error) 
 }
 
 func (v *Vault) decode(id string, data []byte) (*cdcops.Snapshot, error) {
-	if IsEncrypted(data) {
+	if snapfile.IsEncrypted(data) {
 		plain, err := v.decrypt(id, data)
 		if err != nil {
 			return nil, err
 		}
 		data = plain
 	}
-	s, err := Decode(data)
+	s, err := snapfile.Decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", id, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/connectjson"
 	"github.com/cdcops/cdcops/debezium"
+	"github.com/cdcops/cdcops/vault/snapfile"
 )
 
 // VerifyResult says whether one stored snapshot is whole and valid.
@@ -45,7 +46,7 @@ func (v *Vault) Verify(ctx context.Context, sum cdcops.SnapshotSummary) (VerifyR
 	}
 	s, err := v.decode(sum.ID, data)
 	if err != nil {
-		if c := cdcops.ErrorCodeOf(err); c == cdcops.EINVALID && IsEncrypted(data) {
+		if c := cdcops.ErrorCodeOf(err); c == cdcops.EINVALID && snapfile.IsEncrypted(data) {
 			return res, err
 		}
 		res.Problems = append(res.Problems, err.Error())

@@ -10,7 +10,7 @@ import (
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/connect"
 	"github.com/cdcops/cdcops/kafka"
-	"github.com/cdcops/cdcops/vault"
+	"github.com/cdcops/cdcops/vault/snapfile"
 )
 
 // collectOptions say what state to gather: which connectors (Names, or
@@ -124,7 +124,7 @@ func collectSnapshot(ctx context.Context, g *globals, o collectOptions) (*cdcops
 	if err != nil {
 		return nil, err
 	}
-	vault.Canonicalize(&s.Content)
+	snapfile.Canonicalize(&s.Content)
 	return s, nil
 }
 

@@ -1,4 +1,4 @@
-package vault
+package snapfile
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/cdcops/cdcops"
 )
@@ -193,4 +194,10 @@ func truncate(s string) string {
 		return s[:40] + "…"
 	}
 	return strings.ToValidUTF8(s, "?")
+}
+
+// NewID names a snapshot by time and content: identical content taken in
+// the same second gets the same id (so a retried cron run is harmless).
+func NewID(created time.Time, contentSHA string) string {
+	return created.UTC().Format("20060102T150405Z") + "-" + contentSHA[:12]
 }
