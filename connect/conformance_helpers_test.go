@@ -117,6 +117,9 @@ func (r rawResp) expectError(t *testing.T, what string, status int, message stri
 	if r.Status != status {
 		t.Errorf("%s: HTTP %d, want %d (body %s)", what, r.Status, status, r.Body)
 	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("%s: error Content-Type %q, want application/json", what, ct)
+	}
 	var eb map[string]any
 	if err := json.Unmarshal(r.Body, &eb); err != nil {
 		t.Errorf("%s: error body %q is not JSON: %v", what, r.Body, err)

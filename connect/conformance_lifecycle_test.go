@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/connect"
@@ -16,6 +17,9 @@ func TestConformanceServerInfo(t *testing.T) {
 	e := newEnv(t)
 	r := e.raw("GET", "/", "")
 	r.expect(t, "GET /", 200, "-")
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("GET / Content-Type %q, want application/json", ct)
+	}
 	body := decodeJSON[map[string]any](t, "GET /", r.Body)
 	for _, k := range []string{"version", "commit", "kafka_cluster_id"} {
 		if s, _ := body[k].(string); s == "" {
@@ -52,6 +56,11 @@ func TestConformanceCreateGetConfig(t *testing.T) {
 	}
 	if info["name"] != n || info["type"] != "source" {
 		t.Errorf("ConnectorInfo = %s", r.Body)
+	}
+	// The answer is built from the config snapshot before the write, so a
+	// new connector has no task configs yet (DistributedHerder.doPutConnectorConfig).
+	if tasks, ok := info["tasks"].([]any); !ok || len(tasks) != 0 {
+		t.Errorf("POST /connectors tasks = %v, want [] for a new connector", info["tasks"])
 	}
 	if cfg, _ := info["config"].(map[string]any); cfg["name"] != n {
 		t.Errorf("config.name = %v, want %s (Connect puts the name into the config)", cfg["name"], n)
@@ -124,6 +133,9 @@ func TestConformanceCreateGetConfig(t *testing.T) {
 // §1.1 ?expand=status, ?expand=info, both, and unknown expansions.
 func TestConformanceListExpand(t *testing.T) {
 	e := newEnv(t)
+	// Nothing yet: an empty array, and an empty object when expanded.
+	e.raw("GET", "/connectors", "").expect(t, "GET /connectors (none)", 200, "[]")
+	e.raw("GET", "/connectors?expand=status", "").expect(t, "GET /connectors?expand=status (none)", 200, "{}")
 	n := name("expand")
 	e.create(n, sourceConfig(pgOffsets), "")
 	e.waitFor(n, connect.Running)
@@ -282,7 +294,7 @@ func TestConformanceRestart(t *testing.T) {
 	if st.Name != n || st.Connector.State != "RESTARTING" || len(st.Tasks) != 1 || st.Tasks[0].State != "RESTARTING" || st.Type != "source" {
 		t.Errorf("restart includeTasks body = %s, want connector and task 0 RESTARTING", r.Body)
 	}
-	e.waitFor(n, connect.Running)
+	e.waitFor(n, connect.RestartedFrom(&st, time.Second))
 
 	// onlyFailed on a healthy connector: 202, nothing marked RESTARTING.
 	r = e.raw("POST", "/connectors/"+n+"/restart?includeTasks=true&onlyFailed=true", "")

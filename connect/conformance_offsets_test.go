@@ -122,6 +122,11 @@ func offsetsTopic(t *testing.T, e *env) map[string][]byte {
 		}
 		fs.EachRecord(func(r *kgo.Record) {
 			last[string(r.Key)] = r.Value
+			// Connect's producer places keys by murmur2 (spec §3.3); a record
+			// elsewhere would never be superseded by compaction.
+			if want := connectjson.Partition(r.Key, 25); r.Partition != want {
+				t.Errorf("offsets record %s in partition %d, want murmur2 partition %d", r.Key, r.Partition, want)
+			}
 			if r.Offset+1 >= remaining[r.Partition] {
 				delete(remaining, r.Partition)
 			}
@@ -189,8 +194,15 @@ func TestConformanceSourceOffsetsPatch(t *testing.T) {
 		`{"server":"s2"}`: norm(t, `{"lsn":200,"txId":2}`), // not listed → untouched
 	})
 
+	// A PATCH that meets a rebalance 409 is retried by the client.
+	e.faults.RejectNextMutations(2)
+	msg, err := e.c.AlterOffsets(e.ctx, n, offsetsBody(`{"server":"s1"}`, `{"lsn":150,"txId":9}`))
+	if err != nil || msg != msgFrameworkAltered {
+		t.Fatalf("AlterOffsets through two 409s = %q, %v", msg, err)
+	}
+
 	// "offset": null resets only that partition; GET omits it afterwards.
-	msg, err := e.c.AlterOffsets(e.ctx, n, offsetsBody(`{"server":"s2"}`, ""))
+	msg, err = e.c.AlterOffsets(e.ctx, n, offsetsBody(`{"server":"s2"}`, ""))
 	if err != nil || msg != msgFrameworkAltered {
 		t.Fatalf("client AlterOffsets(null) = %q, %v", msg, err)
 	}

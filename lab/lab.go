@@ -1,7 +1,10 @@
 package lab
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,16 +58,16 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
+	clusterID, err := loadClusterID(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
 	kopts := []kfake.Opt{
-		kfake.NumBrokers(1), kfake.Ports(port), kfake.ClusterID("cdcops-lab"),
+		kfake.NumBrokers(1), kfake.Ports(port), kfake.ClusterID(clusterID),
 		kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(1),
 	}
 	if opts.Dir != "" {
-		dir := filepath.Join(opts.Dir, "kafka")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("lab data dir: %w", err)
-		}
-		kopts = append(kopts, kfake.DataDir(dir))
+		kopts = append(kopts, kfake.DataDir(filepath.Join(opts.Dir, "kafka")))
 	}
 	cluster, err := kfake.NewCluster(kopts...)
 	if err != nil {
@@ -87,6 +90,32 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	return l, nil
 }
 
+// loadClusterID returns the lab's Kafka cluster id: a fresh random one
+// (22 characters of URL-safe base64, like Kafka's) for an in-memory lab,
+// the one stored in Dir/cluster.id for a persistent one.
+func loadClusterID(dir string) (string, error) {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	id := base64.RawURLEncoding.EncodeToString(b[:])
+	if dir == "" {
+		return id, nil
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "kafka"), 0o755); err != nil {
+		return "", fmt.Errorf("lab data dir: %w", err)
+	}
+	path := filepath.Join(dir, "cluster.id")
+	if stored, err := os.ReadFile(path); err == nil && len(bytes.TrimSpace(stored)) > 0 {
+		return string(bytes.TrimSpace(stored)), nil
+	}
+	if err := os.WriteFile(path, []byte(id+"\n"), 0o644); err != nil {
+		return "", fmt.Errorf("lab data dir: %w", err)
+	}
+	return id, nil
+}
+
+// ErrBadAddress marks a listen address the lab cannot use as given.
+var ErrBadAddress = errors.New("bad lab address")
+
 // kafkaPort accepts "", ":PORT", "PORT" or "127.0.0.1:PORT" (kfake always
 // binds 127.0.0.1).
 func kafkaPort(addr string) (int, error) {
@@ -98,11 +127,11 @@ func kafkaPort(addr string) (int, error) {
 		host, p = "", addr
 	}
 	if host != "" && host != "127.0.0.1" && host != "localhost" {
-		return 0, errors.New("lab kafka address " + addr + ": the lab broker only listens on 127.0.0.1")
+		return 0, fmt.Errorf("%w: kafka %s: the lab broker only listens on 127.0.0.1", ErrBadAddress, addr)
 	}
 	port, err := strconv.Atoi(p)
 	if err != nil || port < 0 || port > 65535 {
-		return 0, fmt.Errorf("lab kafka address %q: want 127.0.0.1:PORT", addr)
+		return 0, fmt.Errorf("%w: kafka %q: want 127.0.0.1:PORT", ErrBadAddress, addr)
 	}
 	return port, nil
 }

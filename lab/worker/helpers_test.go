@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -16,7 +17,7 @@ import (
 // rest is a tiny HTTP helper: the typed client lives in connect/, these
 // tests look at raw status codes and bodies.
 type rest struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 }
 
@@ -134,3 +135,5 @@ func sourceBody(name, offsets string, extra string) string {
 }
 
 const pgOffsets = `[{"partition":{"server":"dbserver1"},"offset":{"lsn":100,"txId":7}}]`
+
+func sprintf(f string, a ...any) string { return fmt.Sprintf(f, a...) }

@@ -51,7 +51,7 @@ type sinkRunner struct {
 }
 
 func startSinkTask(t taskRef, paused bool) taskRunner {
-	sp, _ := t.c.plugin.(plugin.SinkPlugin)
+	sp, _ := t.plugin.(plugin.SinkPlugin)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &sinkRunner{t: t, policy: newErrorPolicy(t.connCfg), ctx: ctx, cancel: cancel,
 		done: make(chan struct{}), log: t.w.log.With("connector", t.c.name, "task", t.id)}
