@@ -23,10 +23,10 @@ import (
 // broker. It times `cdcops offsets backup --all` end to end (discovery,
 // read to the sampled end, last-write-wins, snapshot encode + sha256,
 // vault write) against `kcat -C -e` dumping the same topic to a file, and
-// prints their ratio (goal ≤ 1.0). Three alternating rounds; medians.
+// prints their ratio (goal ≤ 1.0). Five alternating rounds; medians.
 func BenchmarkBackupVsKcat(b *testing.B) {
 	kcat := kcatPath(b)
-	const keys, updates = 50_000, 20
+	const keys, updates, rounds = 50_000, 20, 5
 	ctx := context.Background()
 	_, addr := kafkatest.Cluster(b)
 	if err := produceBench(ctx, addr, keys, updates); err != nil {
@@ -34,7 +34,7 @@ func BenchmarkBackupVsKcat(b *testing.B) {
 	}
 	dir := b.TempDir()
 	var kcatT, cdcT []time.Duration
-	for round := 0; round < 3; round++ {
+	for round := 0; round < rounds; round++ {
 		start := time.Now()
 		out, err := os.Create(filepath.Join(dir, "kcat.out"))
 		if err != nil {
