@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -70,4 +72,24 @@ func labDiffLive(ctx context.Context, g *globals, out io.Writer, bootstrap, conn
 		}
 	}
 	return len(res.Entries), nil
+}
+
+// backupAndDiff is a ready-made `lab demo` step: back up the lab's offsets
+// into a throwaway vault, wait until the running pipeline moved on, and
+// show `snapshots diff ID live`. Wire it with one line in demoSteps:
+//
+//	{"back up offsets, diff after the pipeline moved on", (*demoRun).backupAndDiff},
+func (d *demoRun) backupAndDiff(ctx context.Context) error {
+	dir, err := os.MkdirTemp("", "cdcops-demo-vault-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	vaultURL := "file://" + filepath.ToSlash(dir)
+	id, err := labBackup(ctx, d.g, d.out, d.lab.KafkaAddr(), d.lab.ConnectURL(), vaultURL)
+	if err != nil {
+		return err
+	}
+	_, err = labDiffLive(ctx, d.g, d.out, d.lab.KafkaAddr(), d.lab.ConnectURL(), vaultURL, id)
+	return err
 }

@@ -38,6 +38,16 @@ func TestLabBackupAndDiffLiveHelpers(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The ready-made demo step, as `lab demo` would run it.
+	var step bytes.Buffer
+	g := &globals{stderr: &step}
+	if err := (&demoRun{g: g, out: &step, lab: l}).backupAndDiff(ctx); err != nil {
+		t.Fatalf("backupAndDiff: %v\n%s", err, step.String())
+	}
+	if !strings.Contains(step.String(), "$ cdcops snapshots diff") || !strings.Contains(step.String(), "single point of failure") {
+		t.Errorf("demo step narration:\n%s", step.String())
+	}
+
 	vaultURL := "file://" + filepath.Join(t.TempDir(), "vault")
 	var out bytes.Buffer
 	id, err := labBackup(ctx, nil, &out, l.KafkaAddr(), l.ConnectURL(), vaultURL)
