@@ -26,7 +26,8 @@ type FoundTopic struct {
 const sampleSize = 8
 
 // DiscoverOffsetsTopics finds the offsets topics in use: compacted topics
-// whose sampled records all have Connect offset keys, plus the topics in
+// where at least half the sampled keys are Connect offset keys (or that are
+// named like offsets topics), plus the topics in
 // configured (topic → reason, e.g. a connector's offsets.storage.topic),
 // which are reported even when they look empty.
 func (c *Client) DiscoverOffsetsTopics(ctx context.Context, configured map[string]string) ([]FoundTopic, error) {
@@ -74,8 +75,11 @@ func (c *Client) DiscoverOffsetsTopics(ctx context.Context, configured map[strin
 		}
 		sort.Strings(ft.Namespaces)
 		switch {
-		case compacted[name] && ft.Sampled > 0 && ft.OffsetKeys == ft.Sampled:
+		case compacted[name] && ft.OffsetKeys > 0 && 2*ft.OffsetKeys >= ft.Sampled:
+			// A few malformed keys must not hide an offsets topic.
 			ft.Reasons = append(ft.Reasons, fmt.Sprintf("compacted, and %d/%d sampled keys are Connect offset keys", ft.OffsetKeys, ft.Sampled))
+		case compacted[name] && ft.Sampled > 0 && strings.Contains(name, "offset"):
+			ft.Reasons = append(ft.Reasons, fmt.Sprintf("compacted and named like an offsets topic, though only %d/%d sampled keys are Connect offset keys", ft.OffsetKeys, ft.Sampled))
 		case compacted[name] && ft.Sampled == 0 && strings.Contains(name, "offset"):
 			ft.Reasons = append(ft.Reasons, "compacted and empty, named like an offsets topic")
 		case !isConfigured:

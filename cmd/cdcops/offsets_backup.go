@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -104,6 +105,7 @@ func backupOffsets(ctx context.Context, g *globals, o offsetsBackupOptions) (bac
 				"refusing to store an empty backup (no offsets found via %s)", o.Via)
 		}
 	}
+	warnMalformed(g, s)
 	if v.IsLocal() {
 		fmt.Fprintf(g.stderr, "WARNING: vault %s is on local disk, a single point of failure; use an s3:// vault (see docs/backup.md)\n", v.URL())
 	}
@@ -131,4 +133,31 @@ func (g *globals) openVault(ctx context.Context, identity string) (*vault.Vault,
 		identity = g.cfg.Vault.Identity
 	}
 	return vault.Open(ctx, g.vaultURL, vault.Options{Recipients: g.cfg.Vault.Recipients, Identity: identity})
+}
+
+// warnMalformed tells the operator about keys Connect ignores; they are
+// kept raw and flagged, never dropped and never "fixed".
+func warnMalformed(g *globals, s *cdcops.Snapshot) {
+	n, envelope := 0, false
+	var example []byte
+	for _, r := range s.Content.Records {
+		if !r.Malformed {
+			continue
+		}
+		if n == 0 {
+			example = r.RawKey
+		}
+		n++
+		envelope = envelope || bytes.Contains(r.RawKey, []byte(`"schema"`)) && bytes.Contains(r.RawKey, []byte(`"payload"`))
+	}
+	if n == 0 {
+		return
+	}
+	if len(example) > 80 {
+		example = example[:80]
+	}
+	fmt.Fprintf(g.stderr, "WARNING: %d key(s) are not Connect offset keys [\"name\",{partition}] (e.g. %q); kept raw and flagged malformed\n", n, example)
+	if envelope {
+		fmt.Fprintln(g.stderr, "WARNING: {\"schema\":…,\"payload\":…} keys mean internal converters with schemas.enable=true (Kafka 2.x); Connect 3.x does not read them")
+	}
 }

@@ -284,3 +284,17 @@ func TestDiffAgainstLiveAndPrune(t *testing.T) {
 		t.Errorf("prune kept the wrong one: %s", out)
 	}
 }
+
+func TestBackupWarnsAboutMalformedKeys(t *testing.T) {
+	c := newCLI(t)
+	c.produce(append(kafkatest.Debezium(2, 1).Writes,
+		kafkatest.Write{Key: []byte(`{"schema":{"type":"array"},"payload":["x",{"server":"s"}]}`), Value: []byte(`{"lsn":1}`)}))
+	code, _, errOut := c.run("offsets", "backup", "--all")
+	if code != 0 || !strings.Contains(errOut, "1 key(s) are not Connect offset keys") || !strings.Contains(errOut, "schemas.enable=true") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	// A named backup leaves malformed keys out, so no warning there.
+	if _, _, errOut := c.run("offsets", "backup", "dbz-0000"); strings.Contains(errOut, "not Connect offset keys") {
+		t.Errorf("named backup warns about keys it did not take: %q", errOut)
+	}
+}
