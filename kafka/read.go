@@ -122,15 +122,16 @@ func (c *Client) ReadTopic(ctx context.Context, topic string) (*TopicState, erro
 			p := fp.Partition
 			end := st.End[p]
 			for _, r := range fp.Records {
-				if r.Offset >= end {
-					break
-				}
-				if !r.Attrs.IsControl() {
+				if r.Offset < end && !r.Attrs.IsControl() {
 					st.add(r)
 				}
-				if r.Offset == end-1 && !done[p] {
+				// >= rather than ==: a record past the end also proves we got there.
+				if r.Offset >= end-1 && !done[p] {
 					done[p] = true
 					remaining--
+				}
+				if r.Offset >= end {
+					break
 				}
 			}
 		})
