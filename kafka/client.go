@@ -61,8 +61,8 @@ func unavailable(bootstrap string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
-	return cdcops.Errorf(cdcops.EUNAVAILABLE, "check that Kafka runs there, or pass --bootstrap HOST:PORT",
-		"cannot reach Kafka at %s: %w", bootstrap, err)
+	return &cdcops.Error{Code: cdcops.EUNAVAILABLE, Hint: "check that Kafka runs there, or pass --bootstrap HOST:PORT",
+		Msg: "cannot reach Kafka at " + bootstrap, Err: err}
 }
 
 func splitSeeds(s string) []string {
