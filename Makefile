@@ -28,6 +28,8 @@ bench: services
 FUZZTIME ?= 60s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseOffsetKey -fuzztime $(FUZZTIME) ./connectjson
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./vault/snapfile
+	$(GO) test -run '^$$' -fuzz '^FuzzKeyNamespace$$' -fuzztime $(FUZZTIME) ./kafka
 
 clean:
 	rm -rf bin .cdcops

@@ -31,6 +31,8 @@ failed, 2 usage or configuration error, 3 runtime failure.`,
 		newVersionCmd(g),
 		newConnectorsCmd(g),
 		newLabCmd(g),
+		newOffsetsCmd(g),
+		newSnapshotsCmd(g),
 	)
 	return root
 }

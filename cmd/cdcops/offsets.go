@@ -1,0 +1,35 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// newOffsetsCmd is the parent of the offsets commands: read (show,
+// topics) and back up (backup); snapshots are managed by `snapshots`.
+func newOffsetsCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "offsets",
+		Short: "Show, discover and back up Kafka Connect / Debezium offsets",
+		Example: `  cdcops offsets topics
+  cdcops offsets show inventory-connector
+  cdcops offsets backup --all`,
+	}
+	cmd.AddCommand(
+		newOffsetsShowCmd(g),
+		newOffsetsBackupCmd(g),
+		newOffsetsTopicsCmd(g),
+	)
+	return cmd
+}
+
+// sourceFlags are --via and --topic, shared by show and backup.
+type sourceFlags struct {
+	Via    string
+	Topics []string
+}
+
+func (s *sourceFlags) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&s.Via, "via", "topic", "read offsets from the offsets topics (topic) or GET /connectors/{c}/offsets (rest)")
+	fs.StringSliceVar(&s.Topics, "topic", nil, "offsets topic(s) to read (default: discover them, see `cdcops offsets topics`)")
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/connectjson"
+	"github.com/cdcops/cdcops/debezium"
+)
+
+type offsetsShowOptions struct {
+	sourceFlags
+	Name string
+}
+
+func newOffsetsShowCmd(g *globals) *cobra.Command {
+	var opts offsetsShowOptions
+	cmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a connector's current offsets, decoded, with when each was last written",
+		Long: `Shows each source partition's offset decoded for its connector class
+(PostgreSQL LSN as X/Y, MySQL binlog file:pos and GTIDs, SQL Server LSNs,
+MongoDB oplog time, Oracle SCN, ts_* as times) and the time the record was
+written to the offsets topic. With --via rest the time comes from the topic
+when Kafka is reachable, else it is unknown. Sink connectors show their
+consumer group offsets.`,
+		Example: `  cdcops offsets show inventory-connector
+  cdcops offsets show inventory-connector --via rest -o json`,
+		Args: exactArgs(1, "a connector name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name = args[0]
+			return runOffsetsShow(cmd.Context(), g, opts)
+		},
+	}
+	opts.sourceFlags.addFlags(cmd.Flags())
+	return cmd
+}
+
+// offsetRow is one partition of `offsets show`.
+type offsetRow struct {
+	Partition string           `json:"partition"`
+	Offset    string           `json:"offset"`
+	Decoded   debezium.Decoded `json:"decoded"`
+	Written   *time.Time       `json:"written"` // nil = unknown
+	Location  string           `json:"location,omitempty"`
+}
+
+type showResult struct {
+	Connector string                   `json:"connector"`
+	Class     string                   `json:"class,omitempty"`
+	Via       string                   `json:"via"`
+	Offsets   []offsetRow              `json:"offsets"`
+	Groups    []cdcops.PartitionOffset `json:"group_offsets,omitempty"`
+	Group     string                   `json:"group,omitempty"`
+}
+
+func runOffsetsShow(ctx context.Context, g *globals, o offsetsShowOptions) error {
+	co := collectOptions{Names: []string{o.Name}, Via: o.Via, Topics: o.Topics}
+	if err := co.validate(); err != nil {
+		return err
+	}
+	s, err := collectSnapshot(ctx, g, co)
+	if err != nil {
+		return fmt.Errorf("offsets show %s: %w", o.Name, err)
+	}
+	res := showResult{Connector: o.Name, Via: o.Via, Offsets: []offsetRow{}}
+	c, known := s.Connector(o.Name)
+	res.Class = c.Class
+	for _, r := range s.Content.Records {
+		t := r.Timestamp
+		res.Offsets = append(res.Offsets, offsetRow{Partition: partitionText(r.RawKey), Offset: string(r.RawValue),
+			Decoded: debezium.Decode(c.Class, objectOf(r.RawValue)), Written: &t, Location: fmt.Sprintf("%s[%d]@%d", r.Topic, r.Partition, r.Offset)})
+	}
+	if body, ok := s.Content.REST[o.Name]; ok {
+		times := topicTimes(ctx, g, o)
+		for _, e := range body.Offsets {
+			row := offsetRow{Partition: string(e.Partition), Offset: string(e.Offset), Decoded: debezium.Decode(c.Class, objectOf(e.Offset))}
+			if p := objectOf(e.Partition); p != nil {
+				if key, err := connectjson.OffsetKey(o.Name, p); err == nil {
+					if r, ok := times[string(key)]; ok {
+						t := r.Timestamp
+						row.Written, row.Location = &t, fmt.Sprintf("%s[%d]@%d", r.Topic, r.Partition, r.Offset)
+					}
+				}
+			}
+			res.Offsets = append(res.Offsets, row)
+		}
+	}
+	for _, gr := range s.Content.Groups {
+		res.Group, res.Groups = gr.Group, gr.Offsets
+	}
+	if !known && len(res.Offsets) == 0 && len(res.Groups) == 0 {
+		return cdcops.Errorf(cdcops.ENOTFOUND, "`cdcops connectors list` shows the connectors; `cdcops offsets topics` the offsets topics",
+			"connector %q has no offsets and is not known to Kafka Connect", o.Name)
+	}
+	return g.print(res, func(w io.Writer) {
+		if res.Class != "" {
+			fmt.Fprintf(w, "# %s (%s)\n", res.Connector, res.Class)
+		}
+		fmt.Fprintln(w, "PARTITION\tPOSITION\tWRITTEN\tWHERE")
+		for _, r := range res.Offsets {
+			when := "unknown"
+			if r.Written != nil {
+				when = r.Written.UTC().Format(time.RFC3339)
+			}
+			pos := r.Decoded.Position
+			if r.Decoded.Guessed {
+				pos += " (kind guessed: " + string(r.Decoded.Kind) + ")"
+			}
+			if r.Decoded.Snapshot != "" {
+				pos += " [" + r.Decoded.Snapshot + "]"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.Partition, pos, when, r.Location)
+			for _, f := range r.Decoded.Fields {
+				if f.Human != "" {
+					fmt.Fprintf(w, "\t  %s = %s (%s)\t\t\n", f.Name, f.Raw, f.Human)
+				}
+			}
+		}
+		for _, p := range res.Groups {
+			fmt.Fprintf(w, "%s[%d]\tcommitted offset %d (group %s)\tunknown\t\n", p.Topic, p.Partition, p.Offset, res.Group)
+		}
+		if len(res.Offsets) == 0 && len(res.Groups) == 0 {
+			fmt.Fprintln(w, "(no offsets)\t\t\t")
+		}
+	})
+}
+
+// topicTimes reads the offsets topics for record times when Kafka is
+// reachable; REST answers carry no times.
+func topicTimes(ctx context.Context, g *globals, o offsetsShowOptions) map[string]cdcops.OffsetRecord {
+	out := map[string]cdcops.OffsetRecord{}
+	s, err := collectSnapshot(ctx, g, collectOptions{Names: []string{o.Name}, Via: "topic", Topics: o.Topics})
+	if err != nil {
+		g.log.Info("offsets topic unreadable; write times unknown", "err", err)
+		return out
+	}
+	for _, r := range s.Content.Records {
+		out[string(r.RawKey)] = r
+	}
+	return out
+}
+
+// partitionText is the partition map of an offsets key, or the raw key.
+func partitionText(key []byte) string {
+	if _, p, err := connectjson.ParseOffsetKey(key); err == nil {
+		if b, err := connectjson.Encode(p); err == nil {
+			return string(b)
+		}
+	}
+	return strings.ToValidUTF8(string(key), "?")
+}
+
+func objectOf(raw []byte) connectjson.Object {
+	if raw == nil {
+		return nil
+	}
+	v, err := connectjson.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	o, _ := v.(connectjson.Object)
+	return o
+}

@@ -1,0 +1,319 @@
+package vault
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/vault/snapfile"
+)
+
+// store opens a vault of one blob-store kind; every test in the suite runs
+// against each (the house rule: one suite per interface implementation).
+type store struct {
+	name string
+	url  func(t *testing.T) string
+}
+
+var stores = []store{
+	{"file", func(t *testing.T) string { return "file://" + filepath.ToSlash(t.TempDir()) + "/vault" }},
+	{"s3", func(t *testing.T) string {
+		backend := s3mem.New()
+		if err := backend.CreateBucket("cdcops-vault"); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(gofakes3.New(backend).Server())
+		t.Cleanup(srv.Close)
+		t.Setenv("AWS_ACCESS_KEY_ID", "test")
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+		t.Setenv("AWS_REGION", "us-east-1")
+		return "s3://cdcops-vault?prefix=team-a/&endpoint=" + srv.URL + "&region=us-east-1&use_path_style=true&disable_https=true"
+	}},
+}
+
+func forEachStore(t *testing.T, fn func(t *testing.T, url string)) {
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) { fn(t, s.url(t)) })
+	}
+}
+
+func open(t *testing.T, url string, o Options) *Vault {
+	t.Helper()
+	v, err := Open(context.Background(), url, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	return v
+}
+
+// sample builds a snapshot with a PostgreSQL and a MySQL source, a
+// malformed key and a sink group; lsn moves the PostgreSQL position.
+func sample(created time.Time, lsn int64) *cdcops.Snapshot {
+	pgKey := []byte(`["pg-orders",{"server":"pg1"}]`)
+	myKey := []byte(`["my-users",{"server":"my1"}]`)
+	recTime := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
+	return &cdcops.Snapshot{
+		Meta: cdcops.SnapshotMeta{Created: created, CdcopsVersion: "test", Via: "topic", KafkaClusterID: "kc-1", Scope: []string{"*"},
+			Topics: []cdcops.SnapshotTopic{{Name: "connect-offsets", Partitions: 25, EndOffsets: map[int32]int64{3: 1000, 11: 1000, 7: 1000}}}},
+		Content: cdcops.SnapshotContent{
+			Connectors: []cdcops.SnapshotConnector{
+				{Name: "pg-orders", Type: "source", Class: "io.debezium.connector.postgresql.PostgresConnector", Config: map[string]string{"database.password": "xxxxx"}},
+				{Name: "my-users", Type: "source", Class: "io.debezium.connector.mysql.MySqlConnector"},
+				{Name: "orders-sink", Type: "sink", Class: "io.confluent.connect.jdbc.JdbcSinkConnector", Group: "connect-orders-sink"},
+			},
+			Records: []cdcops.OffsetRecord{
+				{Topic: "connect-offsets", Partition: 11, Offset: 40, Timestamp: recTime, RawKey: pgKey, Connector: "pg-orders",
+					RawValue: []byte(`{"lsn_proc":` + itoa(lsn) + `,"lsn":` + itoa(lsn) + `,"txId":780,"ts_usec":1700000000000000}`)},
+				{Topic: "connect-offsets", Partition: 3, Offset: 12, Timestamp: recTime, RawKey: myKey, Connector: "my-users",
+					RawValue: []byte(`{"file":"mysql-bin.000003","pos":154,"gtids":"3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5"}`)},
+				{Topic: "connect-offsets", Partition: 7, Offset: 2, Timestamp: recTime, RawKey: []byte(`not-a-connect-key`), RawValue: []byte(`{}`), Malformed: true},
+			},
+			Groups: []cdcops.GroupOffsets{{Connector: "orders-sink", Group: "connect-orders-sink", Offsets: []cdcops.PartitionOffset{{Topic: "orders", Partition: 0, Offset: 42}}}},
+		},
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestSuitePutListLoadByteExact(t *testing.T) {
+	forEachStore(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		v := open(t, url, Options{})
+		s := sample(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), 37208504)
+		sum, err := v.Put(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.ID == "" || sum.Records != 3 || len(sum.Connectors) != 3 || sum.FileSHA256 == "" {
+			t.Fatalf("summary %+v", sum)
+		}
+		list, err := v.List(ctx)
+		if err != nil || len(list) != 1 || list[0].ID != sum.ID {
+			t.Fatalf("list %+v %v", list, err)
+		}
+		got, err := v.Load(ctx, sum.ID[:10])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := sample(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), 37208504)
+		snapfile.Canonicalize(&want.Content)
+		for i, r := range got.Content.Records {
+			w := want.Content.Records[i]
+			if !bytes.Equal(r.RawKey, w.RawKey) || !bytes.Equal(r.RawValue, w.RawValue) || r.Partition != w.Partition || r.Offset != w.Offset || !r.Timestamp.Equal(w.Timestamp) {
+				t.Errorf("record %d: got %+v want %+v", i, r, w)
+			}
+		}
+		if got.ContentSHA256 != sum.ContentSHA256 {
+			t.Errorf("content hash %s vs summary %s", got.ContentSHA256, sum.ContentSHA256)
+		}
+		res, err := v.Verify(ctx, sum)
+		if err != nil || !res.OK {
+			t.Fatalf("fresh snapshot does not verify: %+v %v", res, err)
+		}
+		if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "malformed key") {
+			t.Errorf("warnings %q", res.Warnings)
+		}
+		// Same content at another time: same content hash, different id.
+		s2 := sample(time.Date(2026, 11, 1, 11, 0, 0, 0, time.UTC), 37208504)
+		sum2, err := v.Put(ctx, s2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum2.ContentSHA256 != sum.ContentSHA256 || sum2.ID == sum.ID {
+			t.Errorf("identical content: hashes %s/%s ids %s/%s", sum.ContentSHA256, sum2.ContentSHA256, sum.ID, sum2.ID)
+		}
+		if _, err := v.Load(ctx, "nope"); cdcops.ErrorCodeOf(err) != cdcops.ENOTFOUND {
+			t.Errorf("unknown id: %v", err)
+		}
+	})
+}
+
+// tamper flips one byte in the middle of a stored snapshot file.
+func tamper(t *testing.T, v *Vault, s cdcops.SnapshotSummary) {
+	t.Helper()
+	ctx := context.Background()
+	key := snapKey(s.ID, s.Encrypted)
+	data, err := v.bucket.ReadAll(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x01
+	if err := v.bucket.WriteAll(ctx, key, data, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSuiteTamperedSnapshotFailsVerify(t *testing.T) {
+	forEachStore(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		v := open(t, url, Options{})
+		sum, err := v.Put(ctx, sample(time.Now(), 100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tamper(t, v, sum)
+		res, err := v.Verify(ctx, sum)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.OK || len(res.Problems) == 0 {
+			t.Fatalf("tampered snapshot verified: %+v", res)
+		}
+		joined := strings.Join(res.Problems, "\n")
+		if !strings.Contains(joined, "sha256") {
+			t.Errorf("problems do not say what failed: %s", joined)
+		}
+		if _, err := v.Load(ctx, sum.ID); cdcops.ErrorCodeOf(err) != cdcops.ECORRUPT {
+			t.Errorf("load of tampered snapshot: %v", err)
+		}
+	})
+}
+
+func ageKeys(t *testing.T) (recipient string, identityFile string) {
+	t.Helper()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "key.txt")
+	if err := os.WriteFile(f, []byte("# test key\n"+id.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return id.Recipient().String(), f
+}
+
+func TestSuiteEncryption(t *testing.T) {
+	forEachStore(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		rcpt, idFile := ageKeys(t)
+		w := open(t, url, Options{Recipients: []string{rcpt}})
+		sum, err := w.Put(ctx, sample(time.Now(), 100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := w.ReadRaw(ctx, sum)
+		if err != nil || !snapfile.IsEncrypted(raw) || bytes.Contains(raw, []byte("pg-orders")) {
+			t.Fatalf("stored snapshot is not encrypted (err %v)", err)
+		}
+		if _, err := w.Load(ctx, sum.ID); cdcops.ErrorCodeOf(err) != cdcops.EINVALID || !strings.Contains(cdcops.HintOf(err), "--identity") {
+			t.Errorf("load without identity: %v (hint %q)", err, cdcops.HintOf(err))
+		}
+		if _, err := w.Verify(ctx, sum); cdcops.ErrorCodeOf(err) != cdcops.EINVALID {
+			t.Errorf("verify without identity: %v", err)
+		}
+		_, otherID := ageKeys(t)
+		wrong := open(t, url, Options{Identity: otherID})
+		if _, err := wrong.Load(ctx, sum.ID); cdcops.ErrorCodeOf(err) != cdcops.EINVALID {
+			t.Errorf("load with the wrong identity: %v", err)
+		}
+		r := open(t, url, Options{Identity: idFile})
+		got, err := r.Load(ctx, sum.ID)
+		if err != nil || len(got.Content.Records) != 3 {
+			t.Fatalf("decrypting load: %v", err)
+		}
+		if res, err := r.Verify(ctx, sum); err != nil || !res.OK {
+			t.Fatalf("verify encrypted: %+v %v", res, err)
+		}
+		tamper(t, r, sum)
+		if res, err := r.Verify(ctx, sum); err != nil || res.OK {
+			t.Fatalf("tampered encrypted snapshot: %+v %v", res, err)
+		}
+	})
+}
+
+func TestSuitePruneKeepsNewestGoodPerConnector(t *testing.T) {
+	forEachStore(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		v := open(t, url, Options{})
+		now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+		put := func(s *cdcops.Snapshot) cdcops.SnapshotSummary {
+			sum, err := v.Put(ctx, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sum
+		}
+		// only-pg: an old snapshot holding just connector "solo" (its only one).
+		solo := &cdcops.Snapshot{Meta: cdcops.SnapshotMeta{Created: now.Add(-40 * 24 * time.Hour), Via: "topic",
+			Topics: []cdcops.SnapshotTopic{{Name: "connect-offsets", Partitions: 25, EndOffsets: map[int32]int64{1: 10}}}},
+			Content: cdcops.SnapshotContent{Records: []cdcops.OffsetRecord{{Topic: "connect-offsets", Partition: 1, Offset: 1,
+				RawKey: []byte(`["solo",{"server":"s"}]`), RawValue: []byte(`{"lsn":5}`), Connector: "solo"}}}}
+		oldSolo := put(solo)
+		old1 := put(sample(now.Add(-30*24*time.Hour), 1))
+		old2 := put(sample(now.Add(-20*24*time.Hour), 2))
+		newestOld := put(sample(now.Add(-10*24*time.Hour), 3)) // newest of the three, but corrupt
+		recent := put(sample(now.Add(-2*24*time.Hour), 4))
+		tamper(t, v, newestOld)
+
+		plan, err := v.PlanPrune(ctx, PruneOptions{KeepDays: 7, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep := map[string]bool{}
+		for _, d := range plan {
+			keep[d.ID] = d.Keep
+		}
+		if !keep[oldSolo.ID] {
+			t.Error("deleted the only (newest good) snapshot of connector solo")
+		}
+		if !keep[recent.ID] {
+			t.Error("deleted a snapshot younger than 7 days")
+		}
+		if keep[old1.ID] || keep[old2.ID] || keep[newestOld.ID] {
+			t.Errorf("kept old snapshots: %+v", plan)
+		}
+		// Without the recent one, the newest *good* old snapshot must survive.
+		if err := v.Delete(ctx, recent); err != nil {
+			t.Fatal(err)
+		}
+		plan, err = v.PlanPrune(ctx, PruneOptions{KeepDays: 7, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep = map[string]bool{}
+		for _, d := range plan {
+			keep[d.ID] = d.Keep
+		}
+		if !keep[old2.ID] || keep[newestOld.ID] || keep[old1.ID] {
+			t.Errorf("want only old2 (newest good) kept among the sample snapshots: %+v", plan)
+		}
+		n, err := v.ApplyPrune(ctx, plan)
+		if err != nil || n != 2 {
+			t.Fatalf("applied %d, %v", n, err)
+		}
+		left, _ := v.List(ctx)
+		if len(left) != 2 {
+			t.Errorf("%d snapshots left, want 2", len(left))
+		}
+		plan, _ = v.PlanPrune(ctx, PruneOptions{KeepDays: 0, KeepLast: 5, Now: now})
+		for _, d := range plan {
+			if !d.Keep {
+				t.Errorf("--keep-last 5 would delete %s", d.ID)
+			}
+		}
+	})
+}
+
+func TestOpenRejectsBadURLs(t *testing.T) {
+	for _, u := range []string{"not a url", "s3://bucket/folder?region=us-east-1", "nosuchscheme://x"} {
+		_, err := Open(context.Background(), u, Options{})
+		if cdcops.ErrorCodeOf(err) != cdcops.EINVALID || cdcops.HintOf(err) == "" {
+			t.Errorf("Open(%q) = %v, want EINVALID with a hint", u, err)
+		}
+	}
+	if _, err := Open(context.Background(), "file://"+t.TempDir(), Options{Recipients: []string{"age1notakey"}}); cdcops.ErrorCodeOf(err) != cdcops.EINVALID {
+		t.Errorf("bad recipient: %v", err)
+	}
+}

@@ -1,0 +1,333 @@
+package vault
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"filippo.io/age"
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/fileblob" // file:// vaults
+	_ "gocloud.dev/blob/s3blob"   // s3:// vaults
+	"gocloud.dev/gcerrors"
+
+	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/vault/snapfile"
+)
+
+// Layout inside the bucket: the snapshot files and, beside them, a small
+// plaintext summary per snapshot so listing never has to decrypt.
+const (
+	snapPrefix  = "snapshots/"
+	indexPrefix = "index/"
+)
+
+// Vault is a snapshot repository on a blob bucket.
+type Vault struct {
+	url        string
+	local      bool
+	bucket     *blob.Bucket
+	recipients []age.Recipient
+	identities []age.Identity
+}
+
+// Options configure encryption: snapshots are encrypted to Recipients (age
+// public keys) when any are given; Identity is an age identity file used
+// to decrypt.
+type Options struct {
+	Recipients []string
+	Identity   string
+}
+
+// Open opens the vault at rawURL, creating a local directory if needed.
+func Open(ctx context.Context, rawURL string, opts Options) (*Vault, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme == "" {
+		return nil, cdcops.Errorf(cdcops.EINVALID, "use file://DIR or s3://BUCKET?region=…", "vault URL %q is not a URL", rawURL)
+	}
+	v := &Vault{url: redactURL(u)}
+	if u.Scheme != "file" && strings.Trim(u.Path, "/") != "" {
+		// Blob URLs name a bucket; a path would be silently ignored.
+		return nil, cdcops.Errorf(cdcops.EINVALID, "put the folder in the prefix parameter: "+u.Scheme+"://"+u.Host+"?prefix="+strings.Trim(u.Path, "/")+"/",
+			"vault URL %s has a path", v.url)
+	}
+	if u.Scheme == "file" {
+		v.local = true
+		dir := u.Host + u.Path // file://./x → host ".", path "/x"
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, cdcops.Errorf(cdcops.EINVALID, "check --vault", "create vault directory %s: %w", dir, err)
+		}
+		abs, _ := filepath.Abs(dir)
+		q := u.Query()
+		q.Set("create_dir", "true")
+		q.Set("no_tmp_dir", "true")
+		q.Set("metadata", "skip")
+		rawURL = "file://" + filepath.ToSlash(abs) + "?" + q.Encode()
+	}
+	b, err := blob.OpenBucket(ctx, rawURL)
+	if err != nil {
+		return nil, cdcops.Errorf(cdcops.EINVALID, "use file://DIR or s3://BUCKET?region=…", "open vault %s: %w", v.url, err)
+	}
+	v.bucket = b
+	for _, r := range opts.Recipients {
+		rc, err := age.ParseX25519Recipient(strings.TrimSpace(r))
+		if err != nil {
+			b.Close()
+			return nil, cdcops.Errorf(cdcops.EINVALID, "vault.recipients takes age public keys (age1…)", "vault recipient %q: %w", r, err)
+		}
+		v.recipients = append(v.recipients, rc)
+	}
+	if opts.Identity != "" {
+		f, err := os.Open(opts.Identity)
+		if err != nil {
+			b.Close()
+			return nil, cdcops.Errorf(cdcops.EINVALID, "check --identity / vault.identity", "identity file: %w", err)
+		}
+		ids, err := age.ParseIdentities(f)
+		f.Close()
+		if err != nil {
+			b.Close()
+			return nil, cdcops.Errorf(cdcops.EINVALID, "the identity file must hold AGE-SECRET-KEY-1… lines (age-keygen)", "identity file %s: %w", opts.Identity, err)
+		}
+		v.identities = ids
+	}
+	return v, nil
+}
+
+func redactURL(u *url.URL) string {
+	c := *u
+	q := c.Query()
+	for k := range q {
+		if cdcops.IsSecretKey(k) {
+			q.Set(k, cdcops.RedactedPassword)
+		}
+	}
+	c.RawQuery = q.Encode()
+	return cdcops.RedactDSN(c.String())
+}
+
+// URL is the vault's address with secrets redacted.
+func (v *Vault) URL() string { return v.url }
+
+// IsLocal reports a vault on local disk (a single point of failure).
+func (v *Vault) IsLocal() bool { return v.local }
+
+// Encrypted reports whether new snapshots are encrypted.
+func (v *Vault) Encrypted() bool { return len(v.recipients) > 0 }
+
+// Close releases the bucket.
+func (v *Vault) Close() error { return v.bucket.Close() }
+
+func snapKey(id string, encrypted bool) string {
+	if encrypted {
+		return snapPrefix + id + ".json.age"
+	}
+	return snapPrefix + id + ".json"
+}
+
+// Put encodes s (setting its id and content hash when empty), encrypts it
+// if the vault has recipients, and writes it with its summary.
+func (v *Vault) Put(ctx context.Context, s *cdcops.Snapshot) (cdcops.SnapshotSummary, error) {
+	data, err := snapfile.Encode(s)
+	if err != nil {
+		return cdcops.SnapshotSummary{}, err
+	}
+	if v.Encrypted() {
+		var buf bytes.Buffer
+		w, err := age.Encrypt(&buf, v.recipients...)
+		if err != nil {
+			return cdcops.SnapshotSummary{}, fmt.Errorf("encrypt snapshot: %w", err)
+		}
+		if _, err := w.Write(data); err != nil {
+			return cdcops.SnapshotSummary{}, fmt.Errorf("encrypt snapshot: %w", err)
+		}
+		if err := w.Close(); err != nil {
+			return cdcops.SnapshotSummary{}, fmt.Errorf("encrypt snapshot: %w", err)
+		}
+		data = buf.Bytes()
+	}
+	sum := s.Summary()
+	fileSum := sha256.Sum256(data)
+	sum.FileSHA256 = hex.EncodeToString(fileSum[:])
+	sum.Encrypted = v.Encrypted()
+	sum.Size = int64(len(data))
+	if err := v.bucket.WriteAll(ctx, snapKey(s.ID, sum.Encrypted), data, &blob.WriterOptions{ContentType: "application/octet-stream"}); err != nil {
+		return sum, cdcops.Errorf(cdcops.EUNAVAILABLE, "check the vault URL and its credentials", "write snapshot to %s: %w", v.url, err)
+	}
+	idx, _ := json.Marshal(sum)
+	if err := v.bucket.WriteAll(ctx, indexPrefix+s.ID+".json", idx, nil); err != nil {
+		return sum, cdcops.Errorf(cdcops.EUNAVAILABLE, "check the vault URL and its credentials", "write snapshot index to %s: %w", v.url, err)
+	}
+	return sum, nil
+}
+
+// List returns every snapshot's summary, oldest first. A snapshot file
+// without a summary (or the reverse) is listed with what is known, so
+// verify can report it.
+func (v *Vault) List(ctx context.Context) ([]cdcops.SnapshotSummary, error) {
+	byID := map[string]*cdcops.SnapshotSummary{}
+	it := v.bucket.List(&blob.ListOptions{Prefix: indexPrefix})
+	for {
+		obj, err := it.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, v.unavailable("list", err)
+		}
+		id := strings.TrimSuffix(strings.TrimPrefix(obj.Key, indexPrefix), ".json")
+		data, err := v.bucket.ReadAll(ctx, obj.Key)
+		if err != nil {
+			return nil, v.unavailable("read "+obj.Key, err)
+		}
+		var s cdcops.SnapshotSummary
+		if err := json.Unmarshal(data, &s); err != nil || s.ID != id {
+			s = cdcops.SnapshotSummary{ID: id}
+		}
+		byID[id] = &s
+	}
+	it = v.bucket.List(&blob.ListOptions{Prefix: snapPrefix})
+	for {
+		obj, err := it.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, v.unavailable("list", err)
+		}
+		name := strings.TrimPrefix(obj.Key, snapPrefix)
+		id := strings.TrimSuffix(strings.TrimSuffix(name, ".age"), ".json")
+		if _, ok := byID[id]; !ok {
+			byID[id] = &cdcops.SnapshotSummary{ID: id, Encrypted: strings.HasSuffix(name, ".age"), Size: obj.Size}
+		}
+	}
+	out := make([]cdcops.SnapshotSummary, 0, len(byID))
+	for _, s := range byID {
+		out = append(out, *s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.Before(out[j].Created)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+func (v *Vault) unavailable(what string, err error) error {
+	return cdcops.Errorf(cdcops.EUNAVAILABLE, "check the vault URL and its credentials", "vault %s: %s: %w", v.url, what, err)
+}
+
+// Resolve turns a reference into a snapshot summary: an exact id, a
+// unique id prefix, or "latest".
+func (v *Vault) Resolve(ctx context.Context, ref string) (cdcops.SnapshotSummary, error) {
+	all, err := v.List(ctx)
+	if err != nil {
+		return cdcops.SnapshotSummary{}, err
+	}
+	if ref == "latest" && len(all) > 0 {
+		return all[len(all)-1], nil
+	}
+	var hits []cdcops.SnapshotSummary
+	for _, s := range all {
+		if s.ID == ref {
+			return s, nil
+		}
+		if strings.HasPrefix(s.ID, ref) {
+			hits = append(hits, s)
+		}
+	}
+	switch len(hits) {
+	case 1:
+		return hits[0], nil
+	case 0:
+		return cdcops.SnapshotSummary{}, cdcops.Errorf(cdcops.ENOTFOUND, "`cdcops snapshots list` shows the ids", "no snapshot %q in %s", ref, v.url)
+	}
+	return cdcops.SnapshotSummary{}, cdcops.Errorf(cdcops.EINVALID, "give more of the id", "snapshot id %q is ambiguous (%d matches)", ref, len(hits))
+}
+
+// ReadRaw returns a snapshot's stored bytes (encrypted or not).
+func (v *Vault) ReadRaw(ctx context.Context, s cdcops.SnapshotSummary) ([]byte, error) {
+	data, err := v.bucket.ReadAll(ctx, snapKey(s.ID, s.Encrypted))
+	if err != nil {
+		if gcerrors.Code(err) == gcerrors.NotFound {
+			return nil, cdcops.Errorf(cdcops.ECORRUPT, "the vault lost this snapshot's file; use another snapshot", "snapshot %s: file %s is missing", s.ID, snapKey(s.ID, s.Encrypted))
+		}
+		return nil, v.unavailable("read "+s.ID, err)
+	}
+	return data, nil
+}
+
+// Load reads, decrypts and decodes a snapshot by reference.
+func (v *Vault) Load(ctx context.Context, ref string) (*cdcops.Snapshot, error) {
+	sum, err := v.Resolve(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	data, err := v.ReadRaw(ctx, sum)
+	if err != nil {
+		return nil, err
+	}
+	s, err := v.decode(sum.ID, data)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (v *Vault) decode(id string, data []byte) (*cdcops.Snapshot, error) {
+	if snapfile.IsEncrypted(data) {
+		plain, err := v.decrypt(id, data)
+		if err != nil {
+			return nil, err
+		}
+		data = plain
+	}
+	s, err := snapfile.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", id, err)
+	}
+	if s.ID != id {
+		return nil, cdcops.Errorf(cdcops.ECORRUPT, "the file was renamed or swapped; use another snapshot", "snapshot %s: file holds snapshot %s", id, s.ID)
+	}
+	return s, nil
+}
+
+func (v *Vault) decrypt(id string, data []byte) ([]byte, error) {
+	if len(v.identities) == 0 {
+		return nil, cdcops.Errorf(cdcops.EINVALID, "pass --identity FILE (or set vault.identity in cdcops.yaml)", "snapshot %s is encrypted and no age identity was given", id)
+	}
+	r, err := age.Decrypt(bytes.NewReader(data), v.identities...)
+	if err != nil {
+		var nm *age.NoIdentityMatchError
+		if errors.As(err, &nm) {
+			return nil, cdcops.Errorf(cdcops.EINVALID, "use the identity matching vault.recipients", "snapshot %s: the age identity does not match its recipients", id)
+		}
+		return nil, cdcops.Errorf(cdcops.ECORRUPT, "restore from another snapshot", "snapshot %s: decrypt: %w", id, err)
+	}
+	plain, err := io.ReadAll(r)
+	if err != nil {
+		return nil, cdcops.Errorf(cdcops.ECORRUPT, "restore from another snapshot", "snapshot %s: decrypt: %w", id, err)
+	}
+	return plain, nil
+}
+
+// Delete removes a snapshot and its summary.
+func (v *Vault) Delete(ctx context.Context, s cdcops.SnapshotSummary) error {
+	for _, key := range []string{snapKey(s.ID, s.Encrypted), indexPrefix + s.ID + ".json"} {
+		if err := v.bucket.Delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+			return v.unavailable("delete "+key, err)
+		}
+	}
+	return nil
+}
