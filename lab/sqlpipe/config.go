@@ -31,6 +31,7 @@ const (
 	KeyFaultDropEvents   = "cdcops.fault.drop.events"  // sink drops the next N events
 	KeyFaultCorruptRows  = "cdcops.fault.corrupt.rows" // sink corrupts a column on the next N upserts
 	KeyFaultCorruptCol   = "cdcops.fault.corrupt.column"
+	KeyFaultFreezeOffset = "cdcops.fault.offsets.frozen" // source keeps emitting its resume offset: offsets go stale
 	defaultPollInterval  = 500 * time.Millisecond
 	defaultMaxBatch      = 2048
 	defaultGapWait       = time.Second
@@ -94,14 +95,15 @@ func tableList(v string) ([]string, error) {
 }
 
 type sourceConfig struct {
-	dsn, prefix string
-	tables      []string
-	snapshot    bool
-	poll        time.Duration
-	maxBatch    int
-	tombstones  bool
-	gapWait     time.Duration
-	failMessage string
+	dsn, prefix  string
+	tables       []string
+	snapshot     bool
+	poll         time.Duration
+	maxBatch     int
+	tombstones   bool
+	gapWait      time.Duration
+	failMessage  string
+	freezeOffset bool
 }
 
 func parseSourceConfig(cfg map[string]string) (sourceConfig, error) {
@@ -144,6 +146,7 @@ func parseSourceConfig(cfg map[string]string) (sourceConfig, error) {
 	}
 	c.tombstones = !strings.EqualFold(strings.TrimSpace(cfg[KeyTombstones]), "false")
 	c.failMessage = cfg[KeyFaultFailMessage]
+	c.freezeOffset = strings.EqualFold(strings.TrimSpace(cfg[KeyFaultFreezeOffset]), "true")
 	return c, nil
 }
 
