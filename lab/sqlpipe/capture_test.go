@@ -1,4 +1,4 @@
-package sqlpipe
+package sqlpipe_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cdcops/cdcops/internal/testenv"
+	"github.com/cdcops/cdcops/lab/sqlpipe"
 	"github.com/cdcops/cdcops/sqlconn"
 )
 
@@ -15,7 +16,7 @@ var engines = map[string]func(testing.TB) string{
 
 // pump moves every pending change from src to sink without Kafka:
 // capture → encode → decode → apply, the same code the connectors run.
-func pump(t *testing.T, ctx context.Context, s *Stream, ap *Applier) int {
+func pump(t *testing.T, ctx context.Context, s *sqlpipe.Stream, ap *sqlpipe.Applier) int {
 	t.Helper()
 	n := 0
 	for {
@@ -31,19 +32,19 @@ func pump(t *testing.T, ctx context.Context, s *Stream, ap *Applier) int {
 	}
 }
 
-func applyEvents(t *testing.T, ctx context.Context, ap *Applier, evs []Event) {
+func applyEvents(t *testing.T, ctx context.Context, ap *sqlpipe.Applier, evs []sqlpipe.Event) {
 	t.Helper()
-	items := make([]Item, 0, len(evs))
+	items := make([]sqlpipe.Item, 0, len(evs))
 	for i, ev := range evs {
-		d, err := Decode(ev.Key, ev.Value)
+		d, err := sqlpipe.Decode(ev.Key, ev.Value)
 		if err != nil {
 			t.Fatalf("decode %s: %v", ev.Value, err)
 		}
-		table, err := tableFor(defaultTableNameForm, ev.Topic)
+		table, err := sqlpipe.TableFor(sqlpipe.DefaultTableNameFormat, ev.Topic)
 		if err != nil {
 			t.Fatal(err)
 		}
-		items = append(items, Item{Table: table, Event: d, Index: i})
+		items = append(items, sqlpipe.Item{Table: table, Event: d, Index: i})
 	}
 	failed, err := ap.Apply(ctx, items)
 	if err != nil || len(failed) > 0 {
@@ -53,8 +54,8 @@ func applyEvents(t *testing.T, ctx context.Context, ap *Applier, evs []Event) {
 
 func assertSame(t *testing.T, ctx context.Context, src, sink *sqlconn.DB) {
 	t.Helper()
-	for _, table := range DemoTables {
-		c, err := Compare(ctx, src, sink, table, "")
+	for _, table := range sqlpipe.DemoTables {
+		c, err := sqlpipe.Compare(ctx, src, sink, table, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,24 +78,24 @@ func TestCaptureApplyAcrossEngines(t *testing.T) {
 			defer cancel()
 			src, sink := testenv.Open(t, engines[p[0]](t)), testenv.Open(t, engines[p[1]](t))
 			for _, db := range []*sqlconn.DB{src, sink} {
-				if err := CreateDemoSchema(ctx, db); err != nil {
+				if err := sqlpipe.CreateDemoSchema(ctx, db); err != nil {
 					t.Fatal(err)
 				}
 			}
 			// Rows that exist before capture is installed reach the sink by snapshot.
-			if _, err := Load(ctx, src, LoadOptions{Tables: DemoTables, Changes: 300, Seed: 1}); err != nil {
+			if _, err := sqlpipe.Load(ctx, src, sqlpipe.LoadOptions{Tables: sqlpipe.DemoTables, Changes: 300, Seed: 1}); err != nil {
 				t.Fatal(err)
 			}
-			c, err := NewCapturer(ctx, src, "lab", DemoTables)
+			c, err := sqlpipe.NewCapturer(ctx, src, "lab", sqlpipe.DemoTables)
 			if err != nil {
 				t.Fatal(err)
 			}
-			ap := NewApplier(sink)
-			p0, err := MaxPos(ctx, src)
+			ap := sqlpipe.NewApplier(sink)
+			p0, err := sqlpipe.MaxPos(ctx, src)
 			if err != nil {
 				t.Fatal(err)
 			}
-			snap, err := c.Snapshot(ctx, DemoTables, p0)
+			snap, err := c.Snapshot(ctx, sqlpipe.DemoTables, p0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,14 +105,14 @@ func TestCaptureApplyAcrossEngines(t *testing.T) {
 			applyEvents(t, ctx, ap, snap)
 			assertSame(t, ctx, src, sink)
 
-			res, err := Load(ctx, src, LoadOptions{Tables: DemoTables, Changes: 2000, Seed: 2})
+			res, err := sqlpipe.Load(ctx, src, sqlpipe.LoadOptions{Tables: sqlpipe.DemoTables, Changes: 2000, Seed: 2})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if res.Inserts == 0 || res.Updates == 0 || res.Deletes == 0 {
 				t.Fatalf("load is not mixed: %+v", res)
 			}
-			s := &Stream{C: c, Pos: p0, GapWait: time.Second}
+			s := &sqlpipe.Stream{C: c, Pos: p0, GapWait: time.Second}
 			if n := pump(t, ctx, s, ap); n < res.Changes {
 				t.Fatalf("streamed %d events for %d changes", n, res.Changes)
 			}

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/sqlconn"
 )
 
@@ -160,4 +162,43 @@ func textRows(ctx context.Context, db *sqlconn.DB, table string, ti TableInfo) (
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// WaitInSync compares every table until the sink equals the source or
+// timeout passes; it returns the last comparisons either way.
+func WaitInSync(ctx context.Context, src, sink *sqlconn.DB, tables []string, timeout time.Duration) ([]Comparison, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		var out []Comparison
+		equal := true
+		for _, t := range tables {
+			c, err := Compare(ctx, src, sink, t, "")
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+			equal = equal && c.Equal()
+		}
+		if equal {
+			return out, nil
+		}
+		if !time.Now().Before(deadline) {
+			return out, cdcops.Errorf(cdcops.ECORRUPT, "check the connectors' status; `cdcops lab fault clear` removes injected faults",
+				"sink did not match source within %s: %s", timeout, describeComparisons(out))
+		}
+		select {
+		case <-ctx.Done():
+			return out, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func describeComparisons(cs []Comparison) string {
+	var parts []string
+	for _, c := range cs {
+		parts = append(parts, fmt.Sprintf("%s: source %d rows, sink %d rows, %d missing, %d extra, %d changed",
+			c.Table, c.SourceRows, c.SinkRows, c.MissingN, c.ExtraN, c.ChangedN))
+	}
+	return strings.Join(parts, "; ")
 }

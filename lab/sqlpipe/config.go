@@ -16,26 +16,26 @@ const (
 
 // Config keys. Source keys follow Debezium's names where one exists.
 const (
-	KeyDatabaseURL       = "database.url"
-	KeyTableInclude      = "table.include.list"
-	KeyTopicPrefix       = "topic.prefix"
-	KeySnapshotMode      = "snapshot.mode"
-	KeyPollInterval      = "poll.interval.ms"
-	KeyMaxBatch          = "max.batch.size"
-	KeyTombstones        = "tombstones.on.delete"
-	KeyGapWait           = "cdcops.gap.wait.ms"
-	KeyConnectionURL     = "connection.url"
-	KeyTableNameFormat   = "table.name.format"
-	KeyFaultFailMessage  = "cdcops.fault.fail.message" // task fails with this trace at its next poll/put
-	KeyFaultID           = "cdcops.fault.id"           // identifies a drop/corrupt fault; done once per id
-	KeyFaultDropEvents   = "cdcops.fault.drop.events"  // sink drops the next N events
-	KeyFaultCorruptRows  = "cdcops.fault.corrupt.rows" // sink corrupts a column on the next N upserts
-	KeyFaultCorruptCol   = "cdcops.fault.corrupt.column"
-	KeyFaultFreezeOffset = "cdcops.fault.offsets.frozen" // source keeps emitting its resume offset: offsets go stale
-	defaultPollInterval  = 500 * time.Millisecond
-	defaultMaxBatch      = 2048
-	defaultGapWait       = time.Second
-	defaultTableNameForm = "${table}"
+	KeyDatabaseURL         = "database.url"
+	KeyTableInclude        = "table.include.list"
+	KeyTopicPrefix         = "topic.prefix"
+	KeySnapshotMode        = "snapshot.mode"
+	KeyPollInterval        = "poll.interval.ms"
+	KeyMaxBatch            = "max.batch.size"
+	KeyTombstones          = "tombstones.on.delete"
+	KeyGapWait             = "cdcops.gap.wait.ms"
+	KeyConnectionURL       = "connection.url"
+	KeyTableNameFormat     = "table.name.format"
+	KeyFaultFailMessage    = "cdcops.fault.fail.message" // task fails with this trace at its next poll/put
+	KeyFaultID             = "cdcops.fault.id"           // identifies a drop/corrupt fault; done once per id
+	KeyFaultDropEvents     = "cdcops.fault.drop.events"  // sink drops the next N events
+	KeyFaultCorruptRows    = "cdcops.fault.corrupt.rows" // sink corrupts a column on the next N upserts
+	KeyFaultCorruptCol     = "cdcops.fault.corrupt.column"
+	KeyFaultFreezeOffset   = "cdcops.fault.offsets.frozen" // source keeps emitting its resume offset: offsets go stale
+	defaultPollInterval    = 500 * time.Millisecond
+	defaultMaxBatch        = 2048
+	defaultGapWait         = time.Second
+	DefaultTableNameFormat = "${table}"
 )
 
 func configError(format string, args ...any) error {
@@ -168,9 +168,9 @@ func parseSinkConfig(cfg map[string]string) (sinkConfig, error) {
 	}
 	c.tableFormat = strings.TrimSpace(cfg[KeyTableNameFormat])
 	if c.tableFormat == "" {
-		c.tableFormat = defaultTableNameForm
+		c.tableFormat = DefaultTableNameFormat
 	}
-	if _, err := tableFor(c.tableFormat, "p.s.t"); err != nil {
+	if _, err := TableFor(c.tableFormat, "p.s.t"); err != nil {
 		return c, err
 	}
 	if c.dropEvents, err = intConfig(cfg, KeyFaultDropEvents, 0); err != nil {
@@ -193,9 +193,9 @@ func parseSinkConfig(cfg map[string]string) (sinkConfig, error) {
 	return c, nil
 }
 
-// tableFor maps a topic <prefix>.<schema>.<table> to a sink table name
+// TableFor maps a topic <prefix>.<schema>.<table> to a sink table name
 // through table.name.format (${topic}, ${schema}, ${table}).
-func tableFor(format, topic string) (string, error) {
+func TableFor(format, topic string) (string, error) {
 	parts := strings.Split(topic, ".")
 	table := parts[len(parts)-1]
 	schema := ""

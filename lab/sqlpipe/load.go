@@ -22,6 +22,8 @@ type LoadOptions struct {
 	// Batch is how many changes go in one transaction (default: what the
 	// rate allows per 50 ms, or 200 when unlimited).
 	Batch int
+	// InsertOnly makes every change an insert of a new row.
+	InsertOnly bool
 }
 
 // LoadResult says what the load did.
@@ -86,7 +88,7 @@ func Load(ctx context.Context, db *sqlconn.DB, o LoadOptions) (LoadResult, error
 		if o.Changes > 0 {
 			n = min(n, o.Changes-res.Changes)
 		}
-		if err := loadBatch(ctx, db, rng, tables, n, &res); err != nil {
+		if err := loadBatch(ctx, db, rng, tables, n, o.InsertOnly, &res); err != nil {
 			return res, err
 		}
 		if o.Rate > 0 {
@@ -205,7 +207,7 @@ func (c loadColumn) value(rng *rand.Rand) any {
 	return fmt.Sprintf("%s-%s-%d", c.name, words[rng.IntN(len(words))], rng.IntN(10000))
 }
 
-func loadBatch(ctx context.Context, db *sqlconn.DB, rng *rand.Rand, tables []*loadTable, n int, res *LoadResult) error {
+func loadBatch(ctx context.Context, db *sqlconn.DB, rng *rand.Rand, tables []*loadTable, n int, insertOnly bool, res *LoadResult) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("load: begin: %w", err)
@@ -218,7 +220,7 @@ func loadBatch(ctx context.Context, db *sqlconn.DB, rng *rand.Rand, tables []*lo
 		var q string
 		var args []any
 		switch {
-		case len(lt.live) == 0 || r < 45:
+		case len(lt.live) == 0 || r < 45 || insertOnly:
 			id := lt.nextID
 			lt.nextID++
 			names, marks := []string{quote(e, lt.key)}, []string{ph(e, 1)}

@@ -74,7 +74,7 @@ func (t *sinkTask) Put(ctx context.Context, records []plugin.SinkRecord) error {
 		d, err := Decode(rec.Key, rec.Value)
 		var table string
 		if err == nil {
-			table, err = tableFor(t.cfg.tableFormat, rec.Topic)
+			table, err = TableFor(t.cfg.tableFormat, rec.Topic)
 		}
 		if err != nil {
 			if rerr := t.errant(ctx, rec, err); rerr != nil {
