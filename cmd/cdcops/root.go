@@ -29,6 +29,8 @@ failed, 2 usage or configuration error, 3 runtime failure.`,
 	g.addFlags(root.PersistentFlags())
 	root.AddCommand(
 		newVersionCmd(g),
+		newConnectorsCmd(g),
+		newLabCmd(g),
 	)
 	return root
 }

@@ -1,0 +1,306 @@
+package worker
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/cdcops/cdcops/connectjson"
+)
+
+// Handlers of ConnectorsResource / RootResource. Each parses the request,
+// calls one herder operation and writes Connect's status code and body.
+
+func (w *Worker) handleRoot(rw http.ResponseWriter, _ *http.Request, _ []string) {
+	writeJSON(rw, http.StatusOK, map[string]string{"version": kafkaVersion, "commit": kafkaCommit, "kafka_cluster_id": w.cluster})
+}
+
+func (w *Worker) handlePlugins(rw http.ResponseWriter, _ *http.Request, _ []string) {
+	type pluginInfo struct {
+		Class   string `json:"class"`
+		Type    string `json:"type"`
+		Version string `json:"version"`
+	}
+	out := []pluginInfo{}
+	for name, p := range w.opts.Plugins {
+		out = append(out, pluginInfo{name, p.Type(), kafkaVersion})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Class < out[j].Class })
+	writeJSON(rw, http.StatusOK, out)
+}
+
+func (w *Worker) handleList(rw http.ResponseWriter, r *http.Request, _ []string) {
+	names := w.connectorNames()
+	expand, ok := r.URL.Query()["expand"]
+	if !ok {
+		writeJSON(rw, http.StatusOK, names)
+		return
+	}
+	out := map[string]map[string]any{}
+	w.mu.Lock()
+	for _, n := range names {
+		c := w.connectors[n]
+		if c == nil {
+			continue // deleted while listing: left out, as Connect does
+		}
+		m := map[string]any{}
+		missing := false
+		for _, e := range expand {
+			switch e {
+			case "status":
+				st, ok := w.stateInfoLocked(c)
+				if !ok {
+					missing = true // NotFoundException is caught and the connector skipped
+				}
+				m["status"] = st
+			case "info":
+				m["info"] = c.info()
+			}
+		}
+		if !missing {
+			out[n] = m
+		}
+	}
+	w.mu.Unlock()
+	writeJSON(rw, http.StatusOK, out)
+}
+
+func (w *Worker) handleCreate(rw http.ResponseWriter, r *http.Request, _ []string) {
+	body, err := readBody(r)
+	if err != nil {
+		writeError(rw, http.StatusInternalServerError, err.Error())
+		return
+	}
+	v, err := connectjson.Parse(body)
+	obj, isObj := v.(connectjson.Object)
+	if err != nil || !isObj {
+		writeError(rw, http.StatusInternalServerError, "Cannot deserialize the create connector request: "+errText(err, "not a JSON object"))
+		return
+	}
+	name := ""
+	if n, ok := obj.Get("name"); ok {
+		name, _ = n.(string)
+	}
+	name = strings.TrimSpace(name)
+	cfgVal, _ := obj.Get("config")
+	cfg, keys, rerr := configFromJSON(cfgVal)
+	if rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	initial := ""
+	if s, ok := obj.Get("initial_state"); ok && s != nil {
+		str, _ := s.(string)
+		switch up := strings.ToUpper(str); up {
+		case "RUNNING":
+			initial = targetStarted
+		case "PAUSED", "STOPPED":
+			initial = up
+		default:
+			writeError(rw, http.StatusInternalServerError, msgUnknownInitialState(up))
+			return
+		}
+	}
+	if rerr := checkName(name, cfg, &keys); rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	info, _, rerr := w.putConfig(r.Context(), name, cfg, keys, false, initial)
+	if rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	rw.Header().Set("Location", "/connectors/"+urlPathEscape(name))
+	writeJSON(rw, http.StatusCreated, info)
+}
+
+// checkName is ConnectorsResource.checkAndPutConnectorConfigName.
+func checkName(name string, cfg map[string]string, keys *[]string) *restError {
+	if inCfg, ok := cfg["name"]; ok && inCfg != name {
+		return errBadRequest(msgNameMismatch(inCfg, name))
+	}
+	if _, ok := cfg["name"]; !ok {
+		*keys = append(*keys, "name")
+	}
+	cfg["name"] = name
+	return nil
+}
+
+// configFromJSON reads a Map<String,String> the way Jackson coerces it:
+// scalars become their text; null values are a config error.
+func configFromJSON(v any) (map[string]string, []string, *restError) {
+	obj, ok := v.(connectjson.Object)
+	if v == nil {
+		return map[string]string{}, nil, nil
+	}
+	if !ok {
+		return nil, nil, errInternal("Cannot deserialize value of type `java.util.LinkedHashMap<java.lang.String,java.lang.String>` from non-object value")
+	}
+	cfg := map[string]string{}
+	var keys, nulls []string
+	for _, f := range obj {
+		keys = append(keys, f.Key)
+		switch x := f.Value.(type) {
+		case string:
+			cfg[f.Key] = x
+		case nil:
+			nulls = append(nulls, "Null value can not be supplied as the configuration value.")
+		case connectjson.Object, []any:
+			return nil, nil, errInternal("Cannot deserialize value of type `java.lang.String` from Object value (token `JsonToken.START_OBJECT`)")
+		default:
+			b, _ := connectjson.Encode(x)
+			cfg[f.Key] = string(b)
+		}
+	}
+	if len(nulls) > 0 {
+		return nil, nil, errBadRequest(msgConfigInvalid(nulls))
+	}
+	return cfg, keys, nil
+}
+
+func (w *Worker) handleInfo(rw http.ResponseWriter, _ *http.Request, s []string) {
+	info, rerr := w.connectorInfo(s[1])
+	if rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	writeJSON(rw, http.StatusOK, info)
+}
+
+func (w *Worker) handleGetConfig(rw http.ResponseWriter, _ *http.Request, s []string) {
+	info, rerr := w.connectorInfo(s[1])
+	if rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	writeJSON(rw, http.StatusOK, info.Config)
+}
+
+func (w *Worker) handlePutConfig(rw http.ResponseWriter, r *http.Request, s []string) {
+	body, err := readBody(r)
+	if err != nil {
+		writeError(rw, http.StatusInternalServerError, err.Error())
+		return
+	}
+	v, err := connectjson.Parse(body)
+	if err != nil {
+		writeError(rw, http.StatusInternalServerError, "Cannot deserialize the connector config: "+err.Error())
+		return
+	}
+	cfg, keys, rerr := configFromJSON(v)
+	if rerr == nil {
+		rerr = checkName(s[1], cfg, &keys)
+	}
+	if rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	info, created, rerr := w.putConfig(r.Context(), s[1], cfg, keys, true, "")
+	if rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	if created {
+		rw.Header().Set("Location", "/connectors/"+urlPathEscape(s[1]))
+		writeJSON(rw, http.StatusCreated, info)
+		return
+	}
+	writeJSON(rw, http.StatusOK, info)
+}
+
+func (w *Worker) handleStatus(rw http.ResponseWriter, _ *http.Request, s []string) {
+	st, rerr := w.connectorStatus(s[1])
+	if rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	writeJSON(rw, http.StatusOK, st)
+}
+
+func (w *Worker) handleTasks(rw http.ResponseWriter, _ *http.Request, s []string) {
+	tasks, rerr := w.taskInfos(s[1])
+	if rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	writeJSON(rw, http.StatusOK, tasks)
+}
+
+func (w *Worker) handleTaskStatus(rw http.ResponseWriter, _ *http.Request, s []string) {
+	id, _ := strconv.Atoi(s[3])
+	st, rerr := w.taskStatus(s[1], id)
+	if rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	writeJSON(rw, http.StatusOK, st)
+}
+
+func (w *Worker) handleTaskRestart(rw http.ResponseWriter, _ *http.Request, s []string) {
+	id, _ := strconv.Atoi(s[3])
+	if rerr := w.restartTask(s[1], id); rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	rw.WriteHeader(http.StatusNoContent)
+}
+
+func (w *Worker) handleRestart(rw http.ResponseWriter, r *http.Request, s []string) {
+	q := r.URL.Query()
+	includeTasks := strings.EqualFold(q.Get("includeTasks"), "true")
+	onlyFailed := strings.EqualFold(q.Get("onlyFailed"), "true")
+	if !includeTasks && !onlyFailed { // RestartRequest.forceRestartConnectorOnly
+		if rerr := w.restartConnector(s[1]); rerr != nil {
+			writeRestError(rw, rerr)
+			return
+		}
+		rw.WriteHeader(http.StatusNoContent)
+		return
+	}
+	st, rerr := w.restartConnectorAndTasks(s[1], includeTasks, onlyFailed)
+	if rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	writeJSON(rw, http.StatusAccepted, st)
+}
+
+func (w *Worker) handlePause(rw http.ResponseWriter, r *http.Request, s []string) {
+	w.targetResponse(rw, w.setTarget(r.Context(), s[1], targetPaused, msgUnknownConnector), http.StatusAccepted)
+}
+
+func (w *Worker) handleResume(rw http.ResponseWriter, r *http.Request, s []string) {
+	w.targetResponse(rw, w.setTarget(r.Context(), s[1], targetStarted, msgUnknownConnector), http.StatusAccepted)
+}
+
+func (w *Worker) handleStop(rw http.ResponseWriter, r *http.Request, s []string) {
+	w.targetResponse(rw, w.setTarget(r.Context(), s[1], targetStopped, msgUnknownConnector), http.StatusNoContent)
+}
+
+func (w *Worker) targetResponse(rw http.ResponseWriter, rerr *restError, code int) {
+	if rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	rw.WriteHeader(code)
+}
+
+func (w *Worker) handleDelete(rw http.ResponseWriter, r *http.Request, s []string) {
+	if rerr := w.deleteConnector(r.Context(), s[1]); rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	rw.WriteHeader(http.StatusNoContent)
+}
+
+func errText(err error, def string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return def
+}
+
+// urlPathEscape escapes a connector name for the Location header.
+func urlPathEscape(s string) string { return url.PathEscape(s) }
