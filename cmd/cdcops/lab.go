@@ -18,5 +18,6 @@ reconciliation without a real cluster.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newLabUpCmd(g))
+	cmd.AddCommand(newLabLoadCmd(g), newLabFaultCmd(g))
 	return cmd
 }
