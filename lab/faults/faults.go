@@ -32,6 +32,10 @@ func (t Target) offsetsTopic() string {
 	return t.OffsetsTopic
 }
 
+// armTimeout bounds how long a fault waits for the worker to restart the
+// connector's tasks with the fault in their config.
+const armTimeout = 30 * time.Second
+
 // Report says what a fault did, precisely enough for a test to assert on.
 type Report struct {
 	Kind      string `json:"kind"`
@@ -109,6 +113,9 @@ func sinkFault(ctx context.Context, t Target, sink, kind string, n int, wait tim
 	cfg[sqlpipe.KeyFaultID] = rep.FaultID
 	if _, _, err := t.Connect.PutConfig(ctx, sink, cfg); err != nil {
 		return rep, fmt.Errorf("arm %s on %s: %w", kind, sink, err)
+	}
+	if err := awaitReconfigured(ctx, t, sink, sqlpipe.KeyFaultID, rep.FaultID, armTimeout); err != nil {
+		return rep, err
 	}
 	deadline := time.Now().Add(wait)
 	for {

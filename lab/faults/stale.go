@@ -50,6 +50,9 @@ func StaleOffsets(ctx context.Context, t Target, w FlushFaulter, connector strin
 		if _, _, err := t.Connect.PutConfig(ctx, connector, cfg); err != nil {
 			return rep, nil, err
 		}
+		if err := awaitReconfigured(ctx, t, connector, sqlpipe.KeyFaultFreezeOffset, "true", armTimeout); err != nil {
+			return rep, nil, err
+		}
 		resume = func(ctx context.Context) error { return ClearFaults(ctx, t, connector) }
 		rep.Summary = fmt.Sprintf("%s keeps flushing its resume offset; stored offset stays near %s while records flow", connector, rep.Offset)
 	}
