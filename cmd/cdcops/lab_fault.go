@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/cdcops/cdcops"
-	"github.com/cdcops/cdcops/connect"
 	"github.com/cdcops/cdcops/lab/faults"
 )
 
@@ -73,7 +72,7 @@ client, and prints the rows, records or offset keys it touched.`,
 }
 
 func runLabFault(ctx context.Context, g *globals, o *labFaultOptions) error {
-	t := faults.Target{Connect: connect.New(g.connectURL, connect.WithLogger(g.log)), Kafka: g.bootstrap}
+	t := faults.Target{Connect: g.connectClient(), Kafka: g.bootstrap}
 	sinkDefault := func() string {
 		if o.connector == "" {
 			return "lab-sink"
