@@ -28,6 +28,16 @@ type running struct {
 
 func startPipeline(t *testing.T, ctx context.Context, srcDSN, sinkDSN string, o sqlpipe.PipelineOptions) *running {
 	t.Helper()
+	return startPipelineWith(t, ctx, srcDSN, sinkDSN, o)
+}
+
+func startPipelineTB(b testing.TB, ctx context.Context, srcDSN, sinkDSN string) *running {
+	b.Helper()
+	return startPipelineWith(b, ctx, srcDSN, sinkDSN, sqlpipe.PipelineOptions{})
+}
+
+func startPipelineWith(t testing.TB, ctx context.Context, srcDSN, sinkDSN string, o sqlpipe.PipelineOptions) *running {
+	t.Helper()
 	l := testenv.LabWith(t, lab.Options{FlushInterval: 100 * time.Millisecond})
 	c := connect.New(l.ConnectURL())
 	o.SourceDSN, o.SinkDSN, o.Kafka, o.Dir = srcDSN, sinkDSN, l.KafkaAddr(), t.TempDir()
