@@ -22,8 +22,8 @@ type Change struct {
 }
 
 // Install creates the changelog table and the capture triggers on tables
-// (idempotent: triggers are dropped and recreated, so a changed column
-// list is picked up). It returns the tables' descriptions.
+// (idempotent: triggers are replaced, so a changed column list is picked
+// up). It returns the tables' descriptions.
 func Install(ctx context.Context, db *sqlconn.DB, tables []string) ([]TableInfo, error) {
 	infos := make([]TableInfo, 0, len(tables))
 	for _, t := range tables {
@@ -50,8 +50,7 @@ BEGIN
 END $f$`)
 		for _, ti := range infos {
 			trg := quote(db.Engine, "cdcops_capture_"+ti.Name)
-			stmts = append(stmts, `DROP TRIGGER IF EXISTS `+trg+` ON `+quote(db.Engine, ti.Name),
-				`CREATE TRIGGER `+trg+` AFTER INSERT OR UPDATE OR DELETE ON `+quote(db.Engine, ti.Name)+` FOR EACH ROW EXECUTE FUNCTION cdcops_capture()`)
+			stmts = append(stmts, `CREATE OR REPLACE TRIGGER `+trg+` AFTER INSERT OR UPDATE OR DELETE ON `+quote(db.Engine, ti.Name)+` FOR EACH ROW EXECUTE FUNCTION cdcops_capture()`)
 		}
 	case sqlconn.MySQL:
 		stmts = append(stmts, `CREATE TABLE IF NOT EXISTS `+ChangelogTable+` (pos BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, tbl VARCHAR(64) NOT NULL, op CHAR(1) NOT NULL, `+"`before`"+` LONGTEXT, `+"`after`"+` LONGTEXT, ts_ms BIGINT NOT NULL) ENGINE=InnoDB`)
@@ -60,10 +59,21 @@ END $f$`)
 		stmts = append(stmts, `CREATE TABLE IF NOT EXISTS `+ChangelogTable+` (pos INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, op TEXT NOT NULL, before TEXT, after TEXT, ts_ms INTEGER NOT NULL)`)
 		stmts = append(stmts, triggerStmts(db.Engine, infos)...)
 	}
+	// Triggers are replaced atomically (CREATE OR REPLACE; SQLite: one
+	// transaction), so a restarting source never leaves a window in which
+	// changes are not captured.
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("install change capture in %s: %w", db.Name, err)
+	}
+	defer tx.Rollback()
 	for _, s := range stmts {
-		if _, err := db.ExecContext(ctx, s); err != nil {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return nil, fmt.Errorf("install change capture in %s: %w", db.Name, err)
 		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("install change capture in %s: %w", db.Name, err)
 	}
 	return infos, nil
 }
@@ -83,11 +93,13 @@ func triggerStmts(e sqlconn.Engine, infos []TableInfo) []string {
 		} {
 			name := quote(e, "cdcops_"+ti.Name+"_"+ev.suffix)
 			body := fmt.Sprintf(ins(ev.op, ev.before, ev.after), ti.Name)
-			out = append(out, "DROP TRIGGER IF EXISTS "+name)
 			if e == sqlconn.MySQL {
-				out = append(out, "CREATE TRIGGER "+name+" AFTER "+ev.event+" ON "+quote(e, ti.Name)+" FOR EACH ROW "+body)
+				out = append(out, "CREATE OR REPLACE TRIGGER "+name+" AFTER "+ev.event+" ON "+quote(e, ti.Name)+" FOR EACH ROW "+body)
 			} else {
-				out = append(out, "CREATE TRIGGER "+name+" AFTER "+ev.event+" ON "+quote(e, ti.Name)+" FOR EACH ROW BEGIN "+body+"; END")
+				// SQLite has no CREATE OR REPLACE TRIGGER; Install runs
+				// these in one transaction so no change slips between them.
+				out = append(out, "DROP TRIGGER IF EXISTS "+name,
+					"CREATE TRIGGER "+name+" AFTER "+ev.event+" ON "+quote(e, ti.Name)+" FOR EACH ROW BEGIN "+body+"; END")
 			}
 		}
 	}

@@ -222,3 +222,38 @@ func TestReplayAfterOffsetRewind(t *testing.T) {
 		t.Fatalf("replay published %d records, want %d (changes after pos %d)", got, want, rewindTo)
 	}
 }
+
+// Restarting the source while the load runs loses nothing: triggers are
+// replaced atomically and the task resumes from its flushed offset.
+func TestSourceRestartsUnderLoad(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	r := startPipeline(t, ctx, testenv.Postgres(t), testenv.MySQL(t), sqlpipe.PipelineOptions{})
+	done := make(chan error, 1)
+	go func() {
+		_, err := sqlpipe.Load(ctx, r.src, sqlpipe.LoadOptions{Tables: sqlpipe.DemoTables, Changes: 3000, Rate: 3000, Seed: 21})
+		done <- err
+	}()
+	restarts := 0
+	for loading := true; loading; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			loading = false
+		case <-time.After(150 * time.Millisecond):
+			if _, err := r.c.Restart(ctx, r.p.Source, connect.RestartOptions{IncludeTasks: true}); err != nil {
+				t.Fatal(err)
+			}
+			restarts++
+		}
+	}
+	if restarts < 2 {
+		t.Fatalf("only %d restarts happened during the load", restarts)
+	}
+	if _, err := r.c.WaitFor(ctx, r.p.Source, connect.Running, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	waitInSync(t, ctx, r)
+}
