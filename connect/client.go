@@ -25,8 +25,8 @@ type Client struct {
 	retry Retry
 	poll  time.Duration
 
-	infoOnce sync.Mutex
-	info     *ServerInfo // cached by Capabilities
+	infoMu sync.Mutex  // guards info
+	info   *ServerInfo // cached by Capabilities
 }
 
 // Retry bounds how a 409 (rebalance in progress) is retried: at most
@@ -69,6 +69,9 @@ func New(baseURL string, opts ...Option) *Client {
 	}
 	if c.retry.Attempts < 1 {
 		c.retry.Attempts = 1
+	}
+	if c.retry.Max <= 0 {
+		c.retry.Max = 30 * time.Second
 	}
 	return c
 }
@@ -161,7 +164,7 @@ func (c *Client) once(ctx context.Context, method, target string, payload []byte
 // in lockstep against a rebalancing cluster.
 func (c *Client) backoff(attempt int) time.Duration {
 	d := c.retry.Base << (attempt - 1)
-	if c.retry.Max > 0 && (d > c.retry.Max || d <= 0) {
+	if d > c.retry.Max || d <= 0 { // d <= 0: the shift overflowed
 		d = c.retry.Max
 	}
 	jitter := time.Duration(float64(d) * (rand.Float64()*0.4 - 0.2))

@@ -79,6 +79,9 @@ func (c *Client) classify(e *APIError) error {
 	case e.NotStopped():
 		code, hint = cdcops.ECONFLICT, fmt.Sprintf("run `cdcops connectors stop %s` first", name)
 	case e.AlreadyExists():
+		if e.Connector == "" { // POST /connectors: the name is only in the message
+			name = strings.TrimSuffix(strings.TrimPrefix(e.Message, "Connector "), " already exists")
+		}
 		code, hint = cdcops.ECONFLICT, fmt.Sprintf("pick another name, or remove the old one with `cdcops connectors delete %s`", name)
 	case e.Status == 409:
 		code, hint = cdcops.ECONFLICT, "the Connect cluster is rebalancing or busy; retry in a moment"
@@ -93,6 +96,11 @@ func (c *Client) classify(e *APIError) error {
 	case e.Status >= 500 && strings.HasPrefix(e.Message, "Offsets may only"):
 		// DataException from OffsetUtils.validateFormat: bad input, not a crash.
 		code = cdcops.EINVALID
+	case e.Status == 500 && (strings.HasPrefix(e.Message, "Failed to reset consumer group offsets") ||
+		strings.HasPrefix(e.Message, "Failed to alter consumer group offsets")):
+		// GroupNotEmpty / UnknownMemberId (Worker.java): the sink's consumers
+		// have not left the group yet; Connect itself says a retry is safe.
+		code, hint = cdcops.ECONFLICT, fmt.Sprintf("make sure %s is STOPPED (`cdcops connectors stop %s`) and retry", name, name)
 	case e.Status == 500 && strings.HasPrefix(e.Message, "Request timed out"):
 		code, hint = cdcops.EUNAVAILABLE, "the worker did not answer within its request timeout; check its logs and retry"
 	}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cdcops/cdcops"
 )
@@ -110,5 +111,77 @@ func TestConnectionRefused(t *testing.T) {
 	}
 	if h := cdcops.HintOf(err); !strings.Contains(h, "is Kafka Connect running at http://"+addr) || !strings.Contains(h, "--connect") {
 		t.Fatalf("hint %q should name the URL and --connect", h)
+	}
+}
+
+// A status read right after a 202 restart can still be the old RUNNING;
+// RestartedFrom only accepts RUNNING once the restart was seen (or after
+// the grace period).
+func TestRestartedFromWaitsForTheRestart(t *testing.T) {
+	running := &ConnectorStatus{Connector: State{State: "RUNNING"}, Tasks: []TaskState{{ID: 0, State: "RUNNING"}}}
+	restarting := &ConnectorStatus{Connector: State{State: "RUNNING"}, Tasks: []TaskState{{ID: 0, State: "RESTARTING"}}}
+	plan := &ConnectorStatus{Connector: State{State: "RUNNING"}, Tasks: []TaskState{{ID: 0, State: "RESTARTING"}}}
+
+	w := RestartedFrom(plan, time.Hour)
+	if w.Done(running) {
+		t.Fatal("RUNNING before the restart was seen counted as done")
+	}
+	if w.Done(restarting) {
+		t.Fatal("RESTARTING counted as done")
+	}
+	if !w.Done(running) {
+		t.Fatal("RUNNING after RESTARTING not done")
+	}
+	if w := RestartedFrom(plan, 0); !w.Done(running) {
+		t.Fatal("after the grace period RUNNING must be enough")
+	}
+	if w := RestartedFrom(nil, time.Hour); !w.Done(running) {
+		t.Fatal("a 204 restart (nil plan) waits for RUNNING only")
+	}
+	healthy := &ConnectorStatus{Connector: State{State: "RUNNING"}, Tasks: []TaskState{{ID: 0, State: "RUNNING"}}}
+	if w := RestartedFrom(healthy, time.Hour); !w.Done(running) {
+		t.Fatal("a plan with nothing RESTARTING (onlyFailed on a healthy connector) waits for RUNNING only")
+	}
+}
+
+// Every §1.5 row mapped to a cdcops code, including the ones a single lab
+// worker cannot produce (no leader, forwarding failed, request timeout).
+func TestClassifySpecRows(t *testing.T) {
+	c := New("http://connect:8083")
+	for _, tc := range []struct {
+		status    int
+		path, msg string
+		code      cdcops.ErrorCode
+		retry     bool
+		hint      string
+	}{
+		{400, "/connectors/a/offsets", "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/a/stop' endpoint", cdcops.ECONFLICT, false, "run `cdcops connectors stop a` first"},
+		{400, "/connectors/a/offsets", "Partitions / offsets need to be provided for an alter offsets request", cdcops.EINVALID, false, ""},
+		{400, "/connectors/a/offsets", "The partition for a sink connector offset cannot be null or missing", cdcops.EINVALID, false, ""},
+		{400, "/connectors/a/config", "Connector name configuration (b) doesn't match connector name in the URL (a)", cdcops.EINVALID, false, ""},
+		{404, "/connectors/a/offsets", "Connector a not found", cdcops.ENOTFOUND, false, "cdcops connectors list --connect http://connect:8083"},
+		{404, "/connectors/a/status", "No status found for connector a", cdcops.ENOTFOUND, false, "cdcops connectors list"},
+		{404, "/connectors/a/pause", "Unknown connector a", cdcops.ENOTFOUND, false, "cdcops connectors list"},
+		{409, "/connectors/a/restart", "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)", cdcops.ECONFLICT, true, "rebalancing"},
+		{409, "/connectors/a/restart", "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.", cdcops.ECONFLICT, true, "rebalancing"},
+		{409, "/connectors/a/offsets", "Cannot complete request because of a conflicting operation (e.g. worker rebalance)", cdcops.ECONFLICT, true, "rebalancing"},
+		{409, "/connectors", "Connector a already exists", cdcops.ECONFLICT, false, "cdcops connectors delete a"},
+		{500, "/connectors/a/offsets", "Request timed out", cdcops.EUNAVAILABLE, false, "request timeout"},
+		{500, "/connectors/a/offsets", "Offsets may only contain primitive types as values, but field pos contains MAP", cdcops.EINVALID, false, ""},
+		{500, "/connectors/a/offsets", "Failed to reset consumer group offsets for connector a either because its tasks haven't stopped completely yet", cdcops.ECONFLICT, false, "cdcops connectors stop a"},
+		{403, "/connectors/a/topics", "Topic tracking is disabled.", cdcops.ECONFLICT, false, ""},
+	} {
+		body, _ := json.Marshal(ErrorBody{ErrorCode: tc.status, Message: tc.msg})
+		ae := newAPIError("PUT", tc.path, &response{status: tc.status, body: body})
+		if ae.retryable() != tc.retry {
+			t.Errorf("%d %q: retryable=%v, want %v", tc.status, tc.msg, ae.retryable(), tc.retry)
+		}
+		err := c.classify(ae)
+		if cdcops.ErrorCodeOf(err) != tc.code || !strings.Contains(cdcops.HintOf(err), tc.hint) || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%d %q: %v (code %s, hint %q), want code %s, hint containing %q", tc.status, tc.msg, err, cdcops.ErrorCodeOf(err), cdcops.HintOf(err), tc.code, tc.hint)
+		}
+		if got, ok := AsAPIError(err); !ok || got.Message != tc.msg || got.ErrorCode != tc.status {
+			t.Errorf("%d %q: APIError not reachable with the worker's message: %+v", tc.status, tc.msg, got)
+		}
 	}
 }

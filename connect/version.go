@@ -91,8 +91,8 @@ func (c *Client) ServerInfo(ctx context.Context) (*ServerInfo, error) {
 
 // Capabilities asks GET / once per client and caches the answer.
 func (c *Client) Capabilities(ctx context.Context) (Capabilities, error) {
-	c.infoOnce.Lock()
-	defer c.infoOnce.Unlock()
+	c.infoMu.Lock()
+	defer c.infoMu.Unlock()
 	if c.info == nil {
 		info, err := c.ServerInfo(ctx)
 		if err != nil {
@@ -130,10 +130,10 @@ func (c *Client) missingEndpoint(err error, what, since string) error {
 		return err
 	}
 	have := "an unknown version"
-	c.infoOnce.Lock()
+	c.infoMu.Lock()
 	if c.info != nil {
 		have = c.info.Version
 	}
-	c.infoOnce.Unlock()
+	c.infoMu.Unlock()
 	return tooOld(c.base, what, since, have)
 }

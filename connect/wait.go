@@ -35,6 +35,40 @@ var (
 	}}
 )
 
+// RestartedFrom is the condition that ends a restart. planned is the 202
+// body of Restart (nil for the 204 connector-only restart, which Connect
+// completes before answering: then it is Running). Connect carries out a
+// 202 restart asynchronously, so a status read right after it can still be
+// the old RUNNING: the condition first wants to see a planned instance
+// leave RUNNING, or grace to pass, and then Running.
+func RestartedFrom(planned *ConnectorStatus, grace time.Duration) Want {
+	if planned == nil {
+		return Running
+	}
+	conn := planned.Connector.State == cdcops.StateRestarting
+	tasks := map[int]bool{}
+	for _, t := range planned.Tasks {
+		if t.State == cdcops.StateRestarting {
+			tasks[t.ID] = true
+		}
+	}
+	if !conn && len(tasks) == 0 {
+		return Running
+	}
+	seen, start := false, time.Now()
+	return Want{"RUNNING again after the restart", func(s *ConnectorStatus) bool {
+		if conn && s.Connector.State != cdcops.StateRunning {
+			seen = true
+		}
+		for _, t := range s.Tasks {
+			if tasks[t.ID] && t.State != cdcops.StateRunning {
+				seen = true
+			}
+		}
+		return (seen || time.Since(start) > grace) && Running.Done(s)
+	}}
+}
+
 // WantState is Running, Paused or Stopped by name, or, for any other state,
 // "connector in that state".
 func WantState(state string) Want {

@@ -87,6 +87,9 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	return l, nil
 }
 
+// ErrBadAddress marks a listen address the lab cannot use as given.
+var ErrBadAddress = errors.New("bad lab address")
+
 // kafkaPort accepts "", ":PORT", "PORT" or "127.0.0.1:PORT" (kfake always
 // binds 127.0.0.1).
 func kafkaPort(addr string) (int, error) {
@@ -98,11 +101,11 @@ func kafkaPort(addr string) (int, error) {
 		host, p = "", addr
 	}
 	if host != "" && host != "127.0.0.1" && host != "localhost" {
-		return 0, errors.New("lab kafka address " + addr + ": the lab broker only listens on 127.0.0.1")
+		return 0, fmt.Errorf("%w: kafka %s: the lab broker only listens on 127.0.0.1", ErrBadAddress, addr)
 	}
 	port, err := strconv.Atoi(p)
 	if err != nil || port < 0 || port > 65535 {
-		return 0, fmt.Errorf("lab kafka address %q: want 127.0.0.1:PORT", addr)
+		return 0, fmt.Errorf("%w: kafka %q: want 127.0.0.1:PORT", ErrBadAddress, addr)
 	}
 	return port, nil
 }

@@ -38,9 +38,21 @@ func newConnectorsListCmd(g *globals) *cobra.Command {
 }
 
 func runConnectorsList(ctx context.Context, g *globals, _ connectorsListOptions) error {
-	exp, err := g.connectClient().ListExpanded(ctx, connect.ExpandStatus, connect.ExpandInfo)
+	c := g.connectClient()
+	names, err := c.List(ctx)
 	if err != nil {
 		return fmt.Errorf("list connectors: %w", err)
+	}
+	exp, err := c.ListExpanded(ctx, connect.ExpandStatus, connect.ExpandInfo)
+	if err != nil {
+		return fmt.Errorf("list connectors: %w", err)
+	}
+	// Connect leaves a connector out of ?expand= while it has no status yet
+	// (just created); it is still listed, state "" (table: "-").
+	for _, n := range names {
+		if _, ok := exp[n]; !ok {
+			exp[n] = connect.Expanded{}
+		}
 	}
 	rows := make([]connectorRow, 0, len(exp))
 	for name, e := range exp {
@@ -60,7 +72,7 @@ func runConnectorsList(ctx context.Context, g *globals, _ connectorsListOptions)
 	return g.print(rows, func(w io.Writer) {
 		fmt.Fprintln(w, "NAME\tTYPE\tSTATE\tTASKS\tCLASS")
 		for _, r := range rows {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Type, r.State, taskSummary(r.Tasks), r.Class)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.Name, orDash(r.Type), orDash(r.State), taskSummary(r.Tasks), orDash(r.Class))
 		}
 	})
 }
@@ -83,4 +95,11 @@ func taskSummary(tasks []connect.TaskState) string {
 		parts[i] = fmt.Sprintf("%d %s", counts[s], s)
 	}
 	return strings.Join(parts, ", ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

@@ -3,11 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cdcops/cdcops/connect"
 )
+
+// restartGrace bounds how long restart waits to see the restart begin
+// before it trusts a RUNNING status (see connect.RestartedFrom).
+const restartGrace = 2 * time.Second
 
 type connectorsRestartOptions struct {
 	Name         string
@@ -49,5 +54,5 @@ func runConnectorsRestart(ctx context.Context, g *globals, opts connectorsRestar
 	if planned != nil {
 		g.log.Debug("restart accepted", "connector", opts.Name, "plan", connect.Describe(planned))
 	}
-	return waitAndPrint(ctx, g, c, opts.Name, connect.Running, opts.Timeout)
+	return waitAndPrint(ctx, g, c, opts.Name, connect.RestartedFrom(planned, restartGrace), opts.Timeout)
 }

@@ -18,6 +18,7 @@ reconciliation without a real cluster.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newLabUpCmd(g))
+	cmd.AddCommand(newLabDemoCmd(g))
 	cmd.AddCommand(newLabLoadCmd(g), newLabFaultCmd(g))
 	return cmd
 }

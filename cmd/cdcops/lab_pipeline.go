@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -37,7 +38,7 @@ func (o *labPipelineOptions) addFlags(fs *pflag.FlagSet) {
 func startLabPipeline(ctx context.Context, g *globals, l *lab.Lab, dir string, o labPipelineOptions) (cleanup func(), err error) {
 	cleanup = func() {}
 	if !o.enabled {
-		if o.db != "sqlite" || o.sinkDB != "sqlite" || o.dlq != "" {
+		if (o.db != "" && o.db != "sqlite") || (o.sinkDB != "" && o.sinkDB != "sqlite") || o.dlq != "" {
 			return cleanup, usageError{cdcops.Errorf(cdcops.EINVALID, "add --pipeline", "--db, --sink-db and --dlq only apply with --pipeline")}
 		}
 		return cleanup, nil
@@ -66,12 +67,27 @@ func startLabPipeline(ctx context.Context, g *globals, l *lab.Lab, dir string, o
 	})
 }
 
-// labDemoPipeline is the pipeline step of `cdcops lab demo`: on a running
-// lab, a SQLite → Kafka → SQLite pipeline reaches sync, then a sink fault
-// drops 3 events and the step shows which rows are missing. The demo
-// command wires it with one line.
-func labDemoPipeline(ctx context.Context, l *lab.Lab, dir string, out io.Writer) error {
-	_, err := faults.Demo(ctx, faults.DemoOptions{ConnectURL: l.ConnectURL(), Kafka: l.KafkaAddr(), Dir: dir, Out: out})
+// pipelineFault is the pipeline step of `cdcops lab demo`: on the demo's
+// lab, a SQLite → Kafka → SQLite pipeline reaches sync (2,000 changes, every
+// row compared), then a sink fault drops 3 events and the step shows the
+// effect: the sink has 3 customers fewer than the source, and which. Wire
+// it with one line in demoSteps: {"pipeline fault", (*demoRun).pipelineFault}.
+func (d *demoRun) pipelineFault(ctx context.Context) error {
+	if d.lab == nil {
+		return errors.New("the lab is not running")
+	}
+	return labDemoPipeline(ctx, d.lab, d.out)
+}
+
+// labDemoPipeline runs faults.Demo on l with its SQLite files in a
+// temporary directory, narrating to out.
+func labDemoPipeline(ctx context.Context, l *lab.Lab, out io.Writer) error {
+	dir, err := os.MkdirTemp("", "cdcops-demo-")
+	if err != nil {
+		return fmt.Errorf("demo pipeline dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	_, err = faults.Demo(ctx, faults.DemoOptions{ConnectURL: l.ConnectURL(), Kafka: l.KafkaAddr(), Dir: dir, Out: out})
 	return err
 }
 

@@ -18,7 +18,7 @@ import (
 	"github.com/cdcops/cdcops/lab/sqlpipe"
 )
 
-func testGlobals(out io.Writer) *globals {
+func pipelineGlobals(out io.Writer) *globals {
 	return &globals{stdout: out, stderr: io.Discard, output: "json", log: slog.New(slog.DiscardHandler)}
 }
 
@@ -29,7 +29,7 @@ func TestLabUpPipelineLoadFault(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	var upOut bytes.Buffer
-	g := testGlobals(&upOut)
+	g := pipelineGlobals(&upOut)
 	errc := make(chan error, 1)
 	var checked bool
 	o := labUpOptions{dir: dir, kafka: "127.0.0.1:0", connect: "127.0.0.1:0",
@@ -62,7 +62,7 @@ func TestLabUpPipelineLoadFault(t *testing.T) {
 func exercisePipeline(t *testing.T, ctx context.Context, l *lab.Lab, dir string) bool {
 	srcDSN, sinkDSN := "sqlite://"+filepath.Join(dir, "source.db"), "sqlite://"+filepath.Join(dir, "sink.db")
 	var out bytes.Buffer
-	g := testGlobals(&out)
+	g := pipelineGlobals(&out)
 	g.connectURL, g.bootstrap = l.ConnectURL(), l.KafkaAddr()
 	if err := runLabLoad(ctx, g, &labLoadOptions{db: srcDSN, tables: []string{"customers", "orders"}, rate: 0, changes: 1000, seed: 9, seedSet: true}); err != nil {
 		t.Error(err)
@@ -110,7 +110,7 @@ func exercisePipeline(t *testing.T, ctx context.Context, l *lab.Lab, dir string)
 // Bad input: a clear usage error, nothing done.
 func TestLabLoadAndFaultRefuseBadInput(t *testing.T) {
 	ctx := context.Background()
-	g := testGlobals(io.Discard)
+	g := pipelineGlobals(io.Discard)
 	if err := runLabLoad(ctx, g, &labLoadOptions{tables: []string{"customers"}}); !isUsageError(err) {
 		t.Errorf("load without --db: %v", err)
 	}
@@ -124,5 +124,26 @@ func TestLabLoadAndFaultRefuseBadInput(t *testing.T) {
 	var errOut bytes.Buffer
 	if code := Main(ctx, []string{"lab", "up", "--db", "sqlite", "--sink-db", "mysql://x@127.0.0.1/y", "--kafka", "127.0.0.1:0", "--connect", "127.0.0.1:0"}, strings.NewReader(""), io.Discard, &errOut); code != 2 {
 		t.Errorf("--sink-db without --pipeline: exit %d, %s", code, errOut.String())
+	}
+}
+
+// The demo step, as `lab demo` runs it: narrates sync, the fault and the
+// missing rows.
+func TestDemoPipelineFaultStep(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	d := &demoRun{g: pipelineGlobals(&out), out: &out}
+	if err := d.pipelineFault(ctx); err == nil {
+		t.Fatal("step ran without a lab")
+	}
+	d.lab = testenv.Lab(t)
+	if err := d.pipelineFault(ctx); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{"in sync: customers", "drops its next 3 events", "missing in sink: id="} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("narration lacks %q:\n%s", want, out.String())
+		}
 	}
 }

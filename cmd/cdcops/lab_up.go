@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -73,6 +74,9 @@ func runLabUp(ctx context.Context, g *globals, o labUpOptions) error {
 	// command) does not break `lab up`.
 	connect := strings.TrimSuffix(strings.TrimPrefix(o.connect, "http://"), "/")
 	l, err := lab.Start(ctx, lab.Options{Dir: o.dir, KafkaAddr: o.kafka, ConnectAddr: connect, Logger: logger})
+	if errors.Is(err, lab.ErrBadAddress) {
+		return cdcops.Errorf(cdcops.EINVALID, "use --kafka 127.0.0.1:PORT (0 = random port)", "lab up: %w", err)
+	}
 	if err != nil {
 		return cdcops.Errorf(cdcops.EUNAVAILABLE, "pick free ports with --kafka 127.0.0.1:0 --connect 127.0.0.1:0", "lab up: %w", err)
 	}

@@ -62,20 +62,37 @@ END $f$`)
 	// Triggers are replaced atomically (CREATE OR REPLACE; SQLite: one
 	// transaction), so a restarting source never leaves a window in which
 	// changes are not captured.
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("install change capture in %s: %w", db.Name, err)
-	}
-	defer tx.Rollback()
-	for _, s := range stmts {
-		if _, err := tx.ExecContext(ctx, s); err != nil {
-			return nil, fmt.Errorf("install change capture in %s: %w", db.Name, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
+	if err := execAtomically(ctx, db, stmts); err != nil {
 		return nil, fmt.Errorf("install change capture in %s: %w", db.Name, err)
 	}
 	return infos, nil
+}
+
+// execAtomically runs stmts in one transaction. SQLite's starts with
+// BEGIN IMMEDIATE: a deferred transaction that reads the schema and then
+// writes fails with SQLITE_BUSY when another connection wrote in between,
+// instead of waiting for the lock.
+func execAtomically(ctx context.Context, db *sqlconn.DB, stmts []string) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	begin := "BEGIN"
+	if db.Engine == sqlconn.SQLite {
+		begin = "BEGIN IMMEDIATE"
+	}
+	if _, err := conn.ExecContext(ctx, begin); err != nil {
+		return err
+	}
+	for _, s := range stmts {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			return err
+		}
+	}
+	_, err = conn.ExecContext(ctx, "COMMIT")
+	return err
 }
 
 // triggerStmts builds per-table row triggers for MariaDB and SQLite, which

@@ -107,8 +107,9 @@ func (c *connector) typ() string {
 	return c.plugin.Type()
 }
 
-func (c *connector) maxTasks() int {
-	n, err := strconv.Atoi(c.config["tasks.max"])
+// maxTasks reads tasks.max (default 1).
+func maxTasks(cfg map[string]string) int {
+	n, err := strconv.Atoi(cfg["tasks.max"])
 	if err != nil || n < 1 {
 		return 1
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -71,6 +72,9 @@ func (v *offsetsView) connectorOffsets(name string) []sourceOffset {
 		}
 		out = append(out, sourceOffset{key: []byte(k), partition: part, offset: off})
 	}
+	// Partitions of the topic are consumed in no set order, so sort by key
+	// bytes to answer the same way every time (Connect's order is a HashSet's).
+	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].key, out[j].key) < 0 })
 	return out
 }
 

@@ -44,13 +44,14 @@ type sinkRunner struct {
 	done   chan struct{}
 	log    *slog.Logger
 
-	mu     sync.Mutex
-	paused bool
-	resume chan struct{}
+	mu      sync.Mutex
+	started bool // Start returned; status may show RUNNING/PAUSED
+	paused  bool
+	resume  chan struct{}
 }
 
 func startSinkTask(t taskRef, paused bool) taskRunner {
-	sp, _ := t.c.plugin.(plugin.SinkPlugin)
+	sp, _ := t.plugin.(plugin.SinkPlugin)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &sinkRunner{t: t, policy: newErrorPolicy(t.connCfg), ctx: ctx, cancel: cancel,
 		done: make(chan struct{}), log: t.w.log.With("connector", t.c.name, "task", t.id)}
@@ -84,7 +85,9 @@ func (r *sinkRunner) run() {
 	defer close(r.done)
 	cl, err := kgo.NewClient(r.consumerOpts()...)
 	if err != nil {
-		r.t.report(stateFailed, javaTrace(javaConnectException, err.Error(), "SinkTaskRunner.start"))
+		if r.ctx.Err() == nil { // not a stop or an injected failure
+			r.t.report(stateFailed, javaTrace(javaConnectException, err.Error(), "SinkTaskRunner.start"))
+		}
 		return
 	}
 	defer cl.Close() // leaves the group, so offsets can be reset once stopped
@@ -92,7 +95,9 @@ func (r *sinkRunner) run() {
 		r.t.w.ensureTopic(r.ctx, r.policy.dlqTopic)
 	}
 	if err := r.task.Start(r.ctx, sinkContext{r}); err != nil {
-		r.t.report(stateFailed, javaTrace(javaConnectException, err.Error(), "SinkTaskRunner.start"))
+		if r.ctx.Err() == nil { // not a stop or an injected failure
+			r.t.report(stateFailed, javaTrace(javaConnectException, err.Error(), "SinkTaskRunner.start"))
+		}
 		return
 	}
 	defer func() {
@@ -100,6 +105,9 @@ func (r *sinkRunner) run() {
 			r.log.Warn("sink task stop", "err", err)
 		}
 	}()
+	r.mu.Lock()
+	r.started = true
+	r.mu.Unlock()
 	r.reportRunning()
 	for {
 		if !r.waitUnpaused() {
@@ -160,9 +168,9 @@ func (r *sinkRunner) deliver(recs []*kgo.Record) (string, error) {
 
 func (r *sinkRunner) reportRunning() {
 	r.mu.Lock()
-	paused := r.paused
+	paused, started := r.paused, r.started
 	r.mu.Unlock()
-	if r.t.failed() {
+	if !started || r.t.failed() || r.ctx.Err() != nil {
 		return
 	}
 	if paused {

@@ -26,6 +26,7 @@ type sourceRunner struct {
 	log    *slog.Logger
 
 	mu      sync.Mutex
+	started bool // Start returned; status may show RUNNING/PAUSED
 	paused  bool
 	resume  chan struct{} // closed when unpaused
 	pending map[string]offsetWrite
@@ -33,7 +34,7 @@ type sourceRunner struct {
 }
 
 func startSourceTask(t taskRef, paused bool) taskRunner {
-	sp, _ := t.c.plugin.(plugin.SourcePlugin)
+	sp, _ := t.plugin.(plugin.SourcePlugin)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &sourceRunner{t: t, ctx: ctx, cancel: cancel, done: make(chan struct{}),
 		log: t.w.log.With("connector", t.c.name, "task", t.id), pending: map[string]offsetWrite{}}
@@ -51,9 +52,14 @@ func startSourceTask(t taskRef, paused bool) taskRunner {
 func (r *sourceRunner) run() {
 	defer close(r.done)
 	if err := r.task.Start(r.ctx, sourceContext{r}); err != nil {
-		r.t.report(stateFailed, javaTrace(javaConnectException, err.Error(), "SourceTaskRunner.start"))
+		if r.ctx.Err() == nil { // not a stop or an injected failure
+			r.t.report(stateFailed, javaTrace(javaConnectException, err.Error(), "SourceTaskRunner.start"))
+		}
 		return
 	}
+	r.mu.Lock()
+	r.started = true
+	r.mu.Unlock()
 	r.reportRunning()
 	flushDone := make(chan struct{})
 	go r.flushLoop(flushDone)
@@ -190,9 +196,9 @@ func (r *sourceRunner) flush(ctx context.Context) {
 
 func (r *sourceRunner) reportRunning() {
 	r.mu.Lock()
-	paused := r.paused
+	paused, started := r.paused, r.started
 	r.mu.Unlock()
-	if r.t.failed() {
+	if !started || r.t.failed() || r.ctx.Err() != nil {
 		return
 	}
 	if paused {

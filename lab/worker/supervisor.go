@@ -3,6 +3,8 @@ package worker
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/cdcops/cdcops/lab/plugin"
 )
 
 // The supervisor is the worker's "tick thread" for one connector: REST
@@ -77,7 +79,7 @@ func (w *Worker) supervise(c *connector) {
 // true when the connector was deleted and the supervisor should exit.
 func (w *Worker) reconcile(c *connector) bool {
 	w.mu.Lock()
-	deleted, target, gen := c.deleted, c.target, c.configGen
+	deleted, target, gen, p := c.deleted, c.target, c.configGen, c.plugin
 	cfg := copyConfig(c.config)
 	restarts := c.restarts
 	c.restarts = nil
@@ -105,7 +107,7 @@ func (w *Worker) reconcile(c *connector) bool {
 		// instance (re)generates its task configs and all tasks restart.
 		w.stopRunners(c)
 		c.started, c.runGen = true, gen
-		taskConfigs, err := c.plugin.TaskConfigs(cfg, c.maxTasks())
+		taskConfigs, err := p.TaskConfigs(cfg, maxTasks(cfg))
 		if err != nil {
 			w.mu.Lock()
 			c.status = &stateInfo{State: stateFailed, Trace: javaTrace(javaConnectException, err.Error(), "Connector.taskConfigs")}
@@ -118,7 +120,7 @@ func (w *Worker) reconcile(c *connector) bool {
 		c.tasks, c.owner = map[int]*stateInfo{}, map[int]uint64{}
 		w.mu.Unlock()
 		for id, tc := range taskConfigs {
-			w.startTask(c, id, cfg, tc, paused)
+			w.startTask(c, p, id, cfg, tc, paused)
 		}
 	} else {
 		for _, r := range restarts {
@@ -134,7 +136,7 @@ func (w *Worker) reconcile(c *connector) bool {
 				}
 				w.mu.Unlock()
 				if tc != nil {
-					w.startTask(c, id, cfg, tc, paused)
+					w.startTask(c, p, id, cfg, tc, paused)
 				}
 			}
 		}
@@ -156,14 +158,14 @@ func (w *Worker) reconcile(c *connector) bool {
 
 // startTask starts a runner for task id and makes it the only one allowed
 // to report that task's status.
-func (w *Worker) startTask(c *connector, id int, connCfg, taskCfg map[string]string, paused bool) {
+func (w *Worker) startTask(c *connector, p plugin.Plugin, id int, connCfg, taskCfg map[string]string, paused bool) {
 	gen := runnerGen.Add(1)
 	w.mu.Lock()
 	c.owner[id] = gen
 	c.tasks[id] = &stateInfo{State: stateUnassigned}
 	w.mu.Unlock()
-	t := taskRef{w: w, c: c, id: id, gen: gen, connCfg: connCfg, taskCfg: mergeConfig(connCfg, taskCfg)}
-	if c.typ() == "sink" {
+	t := taskRef{w: w, c: c, plugin: p, id: id, gen: gen, connCfg: connCfg, taskCfg: mergeConfig(connCfg, taskCfg)}
+	if p.Type() == "sink" {
 		c.runners[id] = startSinkTask(t, paused)
 	} else {
 		c.runners[id] = startSourceTask(t, paused)
@@ -181,6 +183,7 @@ func (w *Worker) stopRunners(c *connector) {
 type taskRef struct {
 	w       *Worker
 	c       *connector
+	plugin  plugin.Plugin
 	id      int
 	gen     uint64
 	connCfg map[string]string // the connector config
