@@ -148,7 +148,7 @@ func printFaultReport(w io.Writer, rep faults.Report) {
 		}
 	}
 	if rep.Trace != "" {
-		fmt.Fprintln(w, "trace:", firstTraceLine(rep.Trace))
+		fmt.Fprintln(w, "trace:", firstTraceLine(rep.Trace), "(`cdcops connectors status` shows it all)")
 	}
 }
 

@@ -212,7 +212,7 @@ func FailTask(ctx context.Context, t Target, name, msg string, wait time.Duratio
 	for _, ts := range st.Tasks {
 		if ts.State == cdcops.StateFailed {
 			rep.Trace = ts.Trace
-			rep.Summary = fmt.Sprintf("%s task %d FAILED: %s", name, ts.ID, firstLine(ts.Trace))
+			rep.Summary = fmt.Sprintf("%s task %d FAILED: %s", name, ts.ID, rootCause(ts.Trace))
 			break
 		}
 	}
@@ -220,7 +220,14 @@ func FailTask(ctx context.Context, t Target, name, msg string, wait time.Duratio
 	return rep, nil
 }
 
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
+// rootCause is the last "Caused by:" line of a Java-style trace, else its
+// first line: the part that says what actually went wrong.
+func rootCause(trace string) string {
+	line, _, _ := strings.Cut(trace, "\n")
+	for _, l := range strings.Split(trace, "\n") {
+		if c, ok := strings.CutPrefix(strings.TrimSpace(l), "Caused by: "); ok {
+			line = c
+		}
+	}
 	return line
 }

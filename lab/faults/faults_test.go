@@ -171,8 +171,8 @@ func TestFailTask(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(rep.Trace, "boom: disk on fire") {
-		t.Fatalf("trace %q lacks the message", rep.Trace)
+	if !strings.Contains(rep.Trace, "boom: disk on fire") || !strings.Contains(rep.Summary, "boom: disk on fire") {
+		t.Fatalf("trace %q / summary %q lack the message", rep.Trace, rep.Summary)
 	}
 	st, err := r.t.Connect.Status(ctx, r.p.Source)
 	if err != nil || len(st.Tasks) != 1 || st.Tasks[0].State != cdcops.StateFailed || st.Tasks[0].Trace == "" {

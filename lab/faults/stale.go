@@ -28,6 +28,7 @@ func StaleOffsets(ctx context.Context, t Target, w FlushFaulter, connector strin
 	if err != nil {
 		return rep, nil, err
 	}
+	rep.Offset = "(none yet)"
 	for _, o := range before.Offsets {
 		rep.Offset = string(o.Offset)
 	}
