@@ -72,8 +72,9 @@ func msConfig(cfg map[string]string, key string, def time.Duration) (time.Durati
 
 // tableList parses table.include.list: comma separated, "table" or
 // "schema.table" (the schema part must name the source's schema).
-func tableList(v string) ([]string, error) {
+func tableList(v string) ([]string, map[string]string, error) {
 	var out []string
+	schemas := map[string]string{}
 	for _, part := range strings.Split(v, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -81,22 +82,26 @@ func tableList(v string) ([]string, error) {
 		}
 		ref, err := cdcops.ParseTableRef(part)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := checkIdent("table", ref.Name); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, ref.Name)
+		if ref.Schema != "" {
+			schemas[ref.Name] = ref.Schema
+		}
 	}
 	if len(out) == 0 {
-		return nil, configError("%s names no table", KeyTableInclude)
+		return nil, nil, configError("%s names no table", KeyTableInclude)
 	}
-	return out, nil
+	return out, schemas, nil
 }
 
 type sourceConfig struct {
 	dsn, prefix  string
 	tables       []string
+	schemas      map[string]string // table -> schema named in table.include.list
 	snapshot     bool
 	poll         time.Duration
 	maxBatch     int
@@ -122,7 +127,7 @@ func parseSourceConfig(cfg map[string]string) (sourceConfig, error) {
 	if err != nil {
 		return c, err
 	}
-	if c.tables, err = tableList(tl); err != nil {
+	if c.tables, c.schemas, err = tableList(tl); err != nil {
 		return c, err
 	}
 	switch m := strings.ToLower(strings.TrimSpace(cfg[KeySnapshotMode])); m {

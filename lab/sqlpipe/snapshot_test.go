@@ -3,6 +3,7 @@ package sqlpipe_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,5 +136,38 @@ func customersInSync(t *testing.T, ctx context.Context, r *running) {
 	}
 	if cs[0].SinkRows != 40 {
 		t.Fatalf("customers: %+v, want the 40 preloaded rows", cs[0])
+	}
+}
+
+// table.include.list may qualify tables with the schema; a schema that is
+// not the source's fails the task with a trace that says so.
+func TestWrongSchemaFailsTask(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	l := testenv.Lab(t)
+	c := connect.New(l.ConnectURL())
+	dsn := preloaded(t, ctx)
+	cfg := map[string]string{"connector.class": sqlpipe.SourceClass, "database.url": dsn, "topic.prefix": "lab", "table.include.list": "public.customers"}
+	if _, _, err := c.PutConfig(ctx, "src", cfg); err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.WaitFor(ctx, "src", connect.Want{Desc: "task FAILED", Done: func(s *connect.ConnectorStatus) bool {
+		return len(s.Tasks) == 1 && s.Tasks[0].State == cdcops.StateFailed
+	}}, 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(st.Tasks[0].Trace, "schema is main") {
+		t.Fatalf("trace: %s", st.Tasks[0].Trace)
+	}
+	cfg["table.include.list"] = "main.customers"
+	if _, _, err := c.PutConfig(ctx, "src", cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Restart(ctx, "src", connect.RestartOptions{IncludeTasks: true, OnlyFailed: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WaitFor(ctx, "src", connect.Running, 30*time.Second); err != nil {
+		t.Fatal(err)
 	}
 }

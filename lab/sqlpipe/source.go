@@ -82,6 +82,12 @@ func (t *sourceTask) Start(ctx context.Context, tc plugin.SourceTaskContext) err
 		t.db.Close()
 		return err
 	}
+	for table, schema := range cfg.schemas {
+		if schema != t.capt.Schema {
+			t.db.Close()
+			return configError("%s names %s.%s, but %s's schema is %s", KeyTableInclude, schema, table, t.db.Name, t.capt.Schema)
+		}
+	}
 	t.partition = connectjson.Object{{Key: "server", Value: cfg.prefix}}
 	off, err := tc.Offset(ctx, t.partition)
 	if err != nil {
