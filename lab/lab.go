@@ -1,7 +1,10 @@
 package lab
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,6 +43,7 @@ type Lab struct {
 	cluster *kfake.Cluster
 	worker  *worker.Worker
 	kafka   string
+	log     *slog.Logger
 }
 
 // Start starts the broker, creates the internal topics and starts the
@@ -55,22 +59,22 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
+	clusterID, err := loadClusterID(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
 	kopts := []kfake.Opt{
-		kfake.NumBrokers(1), kfake.Ports(port), kfake.ClusterID("cdcops-lab"),
+		kfake.NumBrokers(1), kfake.Ports(port), kfake.ClusterID(clusterID),
 		kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(1),
 	}
 	if opts.Dir != "" {
-		dir := filepath.Join(opts.Dir, "kafka")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("lab data dir: %w", err)
-		}
-		kopts = append(kopts, kfake.DataDir(dir))
+		kopts = append(kopts, kfake.DataDir(filepath.Join(opts.Dir, "kafka")))
 	}
 	cluster, err := kfake.NewCluster(kopts...)
 	if err != nil {
 		return nil, fmt.Errorf("start lab kafka on 127.0.0.1:%d: %w", port, err)
 	}
-	l := &Lab{cluster: cluster, kafka: cluster.ListenAddrs()[0]}
+	l := &Lab{cluster: cluster, kafka: cluster.ListenAddrs()[0], log: opts.Logger}
 	connectAddr := opts.ConnectAddr
 	if connectAddr == "" {
 		connectAddr = "127.0.0.1:0"
@@ -85,6 +89,29 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	}
 	opts.Logger.Info("lab started", "kafka", l.kafka, "connect", l.worker.URL())
 	return l, nil
+}
+
+// loadClusterID returns the lab's Kafka cluster id: a fresh random one
+// (22 characters of URL-safe base64, like Kafka's) for an in-memory lab,
+// the one stored in Dir/cluster.id for a persistent one.
+func loadClusterID(dir string) (string, error) {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	id := base64.RawURLEncoding.EncodeToString(b[:])
+	if dir == "" {
+		return id, nil
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "kafka"), 0o755); err != nil {
+		return "", fmt.Errorf("lab data dir: %w", err)
+	}
+	path := filepath.Join(dir, "cluster.id")
+	if stored, err := os.ReadFile(path); err == nil && len(bytes.TrimSpace(stored)) > 0 {
+		return string(bytes.TrimSpace(stored)), nil
+	}
+	if err := os.WriteFile(path, []byte(id+"\n"), 0o644); err != nil {
+		return "", fmt.Errorf("lab data dir: %w", err)
+	}
+	return id, nil
 }
 
 // ErrBadAddress marks a listen address the lab cannot use as given.
@@ -126,6 +153,8 @@ func (l *Lab) Cluster() *kfake.Cluster { return l.cluster }
 // Close stops the worker (tasks flush their offsets) and then the broker.
 func (l *Lab) Close() error {
 	err := l.worker.Close()
+	l.log.Debug("lab worker stopped")
 	l.cluster.Close()
+	l.log.Debug("lab broker stopped")
 	return err
 }

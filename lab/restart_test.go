@@ -58,6 +58,7 @@ func TestLabRestartKeepsState(t *testing.T) {
 	}
 	l := start()
 	u := l.ConnectURL()
+	clusterID := l.Worker().KafkaClusterID()
 	offsets := `"[{\"partition\":{\"server\":\"dbserver1\"},\"offset\":{\"lsn\":42}}]"`
 	for _, name := range []string{"stopped", "running"} {
 		if c := send(t, "POST", u+"/connectors", `{"name":"`+name+`","config":{"connector.class":"cdcops.lab.ScriptedSource","lab.offsets":`+offsets+`}}`); c != 201 {
@@ -75,6 +76,9 @@ func TestLabRestartKeepsState(t *testing.T) {
 	l = start()
 	defer l.Close()
 	u = l.ConnectURL()
+	if got := l.Worker().KafkaClusterID(); got != clusterID || len(got) != 22 {
+		t.Fatalf("cluster id %q after restart, was %q", got, clusterID)
+	}
 	if got := get(t, u+"/connectors"); got != `["running","stopped"]` {
 		t.Fatalf("connectors after restart: %s", got)
 	}

@@ -51,7 +51,11 @@ func runConnectorsList(ctx context.Context, g *globals, _ connectorsListOptions)
 	// (just created); it is still listed, state "" (table: "-").
 	for _, n := range names {
 		if _, ok := exp[n]; !ok {
-			exp[n] = connect.Expanded{}
+			info, err := c.Get(ctx, n) // deleted meanwhile: listed without details
+			if err != nil {
+				info = nil
+			}
+			exp[n] = connect.Expanded{Info: info}
 		}
 	}
 	rows := make([]connectorRow, 0, len(exp))

@@ -56,6 +56,7 @@ func demoSteps() []demoStep {
 		{"show offsets", (*demoRun).showOffsets},
 		{"stop the source", (*demoRun).stopSource},
 		{"resume the source", (*demoRun).resumeSource},
+		{"offsets move on", (*demoRun).offsetsMoveOn},
 	}
 }
 
@@ -68,6 +69,8 @@ type demoRun struct {
 	labG  *globals // globals pointed at the lab, for reusing the commands
 	wait  waitFlags
 	steps []demoStepResult
+	// stoppedAt is the source's offset while it was STOPPED.
+	stoppedAt string
 }
 
 type demoStepResult struct {
@@ -81,8 +84,10 @@ const (
 	demoSource = "inventory-connector"
 	demoSink   = "customers-sink"
 	demoTopic  = "dbserver1.inventory.customers"
-	// The offsets Debezium's PostgreSQL connector stores (spec §3.6).
-	demoOffsets = `[{"partition":{"server":"dbserver1"},"offset":{"lsn_proc":37208504,"lsn_commit":37208504,"txId":780,"ts_usec":1700000000000000,"lsn":37208504}}]`
+	// The offsets Debezium's PostgreSQL connector stores (spec §3.6), in the
+	// order Connect stores them (Java HashMap order), so lab.advance bumps
+	// the same field (ts_usec, the last) before and after a restart.
+	demoOffsets = `[{"partition":{"server":"dbserver1"},"offset":{"lsn_proc":37208504,"lsn_commit":37208504,"lsn":37208504,"txId":780,"ts_usec":1700000000000000}}]`
 )
 
 func runLabDemo(ctx context.Context, g *globals, opts labDemoOptions) error {
@@ -232,7 +237,47 @@ func (d *demoRun) stopSource(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(d.out, "$ cdcops connectors status %s\n", demoSource)
-	return runConnectorsStatus(ctx, d.labG, connectorsStatusOptions{Name: demoSource})
+	if err := runConnectorsStatus(ctx, d.labG, connectorsStatusOptions{Name: demoSource}); err != nil {
+		return err
+	}
+	off, err := d.sourceOffset(ctx)
+	if err != nil {
+		return err
+	}
+	d.stoppedAt = off
+	fmt.Fprintf(d.out, "offset while STOPPED: %s\n", off)
+	return nil
+}
+
+// offsetsMoveOn shows the resumed source continuing from where it stopped:
+// its offset advances past the one it had while STOPPED.
+func (d *demoRun) offsetsMoveOn(ctx context.Context) error {
+	for {
+		off, err := d.sourceOffset(ctx)
+		if err != nil {
+			return err
+		}
+		if off != d.stoppedAt {
+			fmt.Fprintf(d.out, "offset after resume:  %s\n", off)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("offset of %s did not advance after resume: %w", demoSource, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func (d *demoRun) sourceOffset(ctx context.Context) (string, error) {
+	o, err := d.c.Offsets(ctx, demoSource)
+	if err != nil {
+		return "", err
+	}
+	if len(o.Offsets) != 1 {
+		return "", fmt.Errorf("%s has %d offsets, want 1", demoSource, len(o.Offsets))
+	}
+	return string(o.Offsets[0].Offset), nil
 }
 
 func (d *demoRun) resumeSource(ctx context.Context) error {

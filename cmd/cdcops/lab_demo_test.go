@@ -33,6 +33,8 @@ func TestLabDemo(t *testing.T) {
 		`partition {"server":"dbserver1"}`,
 		`"kafka_topic":"` + demoTopic + `"`,
 		`offset    {"kafka_offset":`,
+		"offset while STOPPED: {",
+		"offset after resume:  {",
 		"lab stopped",
 	} {
 		if !strings.Contains(s, want) {

@@ -111,9 +111,14 @@ func (t *sourceTask) Start(ctx context.Context, tc plugin.SourceTaskContext) err
 	}
 	t.entries, t.emit, t.first = entries, make([]bool, len(entries)), true
 	t.advance, t.topic = cfg[KeyAdvance] == "true", cfg[KeyTopic]
+	// Advance once per flush: ask the worker for its flush interval, else
+	// use the connector's override, else Connect's lab default of 1s.
 	t.every = time.Second
 	if ms, err := strconv.Atoi(cfg["offset.flush.interval.ms"]); err == nil && ms > 0 {
 		t.every = time.Duration(ms) * time.Millisecond
+	}
+	if f, ok := tc.(interface{ FlushInterval() time.Duration }); ok && f.FlushInterval() > 0 {
+		t.every = f.FlushInterval()
 	}
 	// A restarted task resumes from the committed offset, as a real source
 	// does; only partitions without one emit the scripted offset.

@@ -9,10 +9,13 @@
 // per-connector supervisor moves tasks and status a moment later, so
 // clients poll as they must against real Connect.
 //
-// Files: server.go (routing, bodies), handlers.go (connector endpoints),
-// offsets_rest.go and sink_offsets.go (KIP-875), herder.go and restart.go
-// (request-side state rules), supervisor.go (async transitions),
-// source.go / sink.go (task runners), offsetstore.go (offsets topic),
-// configstore.go (config topic), errors.go (traces, DLQ), faults.go (fault
-// hooks for tests), messages.go (every Connect message text).
+// Files: worker.go (New/Close, options), server.go (routing, bodies),
+// handlers.go (connector endpoints), offsets_rest.go and sink_offsets.go
+// (KIP-875 offsets), herder.go and restart.go (request-side state rules),
+// connector.go and status.go (state, status shapes), supervisor.go (async
+// transitions), source.go / sink.go (task runners), offsetstore.go and
+// offsettopics.go (offsets topics, KIP-618), configstore.go (config
+// topic), kafka.go (topics, read-to-end), topics.go (active topics),
+// errors.go (traces, converters, DLQ), faults.go (fault hooks for tests
+// and `cdcops lab fault`), messages.go (every Connect message text).
 package worker

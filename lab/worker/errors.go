@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -31,6 +32,7 @@ type errorPolicy struct {
 	dlqTopic       string // errors.deadletterqueue.topic.name
 	contextHeaders bool   // errors.deadletterqueue.context.headers.enable
 	valueConverter string // value.converter (JSON unless ByteArray/String)
+	schemas        bool   // value.converter.schemas.enable (lab default false)
 }
 
 func newErrorPolicy(cfg map[string]string) errorPolicy {
@@ -39,12 +41,15 @@ func newErrorPolicy(cfg map[string]string) errorPolicy {
 		dlqTopic:       strings.TrimSpace(cfg["errors.deadletterqueue.topic.name"]),
 		contextHeaders: strings.EqualFold(cfg["errors.deadletterqueue.context.headers.enable"], "true"),
 		valueConverter: cfg["value.converter"],
+		schemas:        strings.EqualFold(cfg["value.converter.schemas.enable"], "true"),
 	}
 }
 
 // convert checks a record value the way the configured converter would
 // (WorkerSinkTask.convertAndTransformRecord). Only JsonConverter can
 // reject bytes; ByteArrayConverter and StringConverter accept anything.
+// The lab worker's JsonConverter runs with schemas.enable=false unless the
+// connector sets value.converter.schemas.enable=true.
 func (p errorPolicy) convert(value []byte) error {
 	switch p.valueConverter {
 	case "org.apache.kafka.connect.converters.ByteArrayConverter", "org.apache.kafka.connect.storage.StringConverter":
@@ -56,6 +61,14 @@ func (p errorPolicy) convert(value []byte) error {
 	var v any
 	if err := json.Unmarshal(value, &v); err != nil {
 		return fmt.Errorf("%s%s", msgConvertFailed, err)
+	}
+	if p.schemas {
+		env, ok := v.(map[string]any)
+		_, hasSchema := env["schema"]
+		_, hasPayload := env["payload"]
+		if !ok || len(env) != 2 || !hasSchema || !hasPayload {
+			return errors.New(msgSchemasEnvelope)
+		}
 	}
 	return nil
 }

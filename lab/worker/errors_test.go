@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -13,6 +14,7 @@ func TestUnknownConnectorMessages(t *testing.T) {
 		{"GET", "/connectors/nope", "Connector nope not found"},
 		{"GET", "/connectors/nope/config", "Connector nope not found"},
 		{"GET", "/connectors/nope/tasks", "Connector nope not found"},
+		{"GET", "/connectors/nope/tasks-config", "Connector nope not found"},
 		{"DELETE", "/connectors/nope", "Connector nope not found"},
 		{"GET", "/connectors/nope/offsets", "Connector nope not found"},
 		{"DELETE", "/connectors/nope/offsets", "Connector nope not found"},
@@ -48,6 +50,15 @@ func TestCreateAndConfigRules(t *testing.T) {
 		t.Fatalf("create = %d %s", c, b)
 	}
 	r.wantErr("POST", "/connectors", body, 409, "Connector pg already exists")
+	resp, err := http.Post(r.base+"/connectors", "application/json", strings.NewReader(sourceBody("with space", pgOffsets, "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != 201 || loc != r.base+"/connectors/with%20space" {
+		t.Fatalf("create = %d, Location %q", resp.StatusCode, loc)
+	}
+	r.want("DELETE", "/connectors/with%20space", "", 204, "")
 	r.wantErr("POST", "/connectors", `{"name":"x","config":{"tasks.max":"1"}}`, 400,
 		"Connector config {tasks.max=1, name=x} contains no connector type")
 	r.wantErr("POST", "/connectors", `{"name":"x","config":{"connector.class":"cdcops.lab.ScriptedSource","name":"y"}}`, 400,

@@ -8,29 +8,63 @@ import (
 // faults are the fault hooks tests and `cdcops lab fault` use to rehearse
 // what goes wrong with a real Connect cluster. Guarded by Worker.mu.
 type faults struct {
-	rebalance  int                      // next N mutating requests answer 409
+	rebalance  int                      // next N mutating requests answer with mutationFault
+	mutation   MutationFault            // what they answer
 	flushHeld  map[string]bool          // connector -> offset flushes suspended
 	flushDelay map[string]time.Duration // connector -> delay before each flush
+}
+
+// MutationFault is how FailNextMutations makes a request fail: one of the
+// errors rest/HerderRequestHandler.java gives while a cluster is unsettled.
+type MutationFault int
+
+const (
+	// FaultRebalance: 409 "Cannot complete request momentarily due to stale configuration ...".
+	FaultRebalance MutationFault = iota
+	// FaultNoLeader: 409 "... due to no known leader URL, likely because a rebalance was underway."
+	FaultNoLeader
+	// FaultConflict: 409 "Cannot complete request because of a conflicting operation (e.g. worker rebalance)".
+	FaultConflict
+	// FaultTimeout: 500 "Request timed out".
+	FaultTimeout
+)
+
+func (f MutationFault) response() (int, string) {
+	switch f {
+	case FaultNoLeader:
+		return 409, msgNoLeader
+	case FaultConflict:
+		return 409, msgConflictingOperation
+	case FaultTimeout:
+		return 500, msgRequestTimedOut
+	default:
+		return 409, msgRebalance
+	}
 }
 
 // RejectNextMutations makes the next n mutating REST requests (POST, PUT,
 // PATCH, DELETE) answer 409 with Connect's rebalance message, as a worker
 // does while a rebalance is pending, so client retries can be tested.
-func (w *Worker) RejectNextMutations(n int) {
+func (w *Worker) RejectNextMutations(n int) { w.FailNextMutations(n, FaultRebalance) }
+
+// FailNextMutations makes the next n mutating REST requests fail with f
+// instead of being carried out.
+func (w *Worker) FailNextMutations(n int, f MutationFault) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.faults.rebalance = n
+	w.faults.rebalance, w.faults.mutation = n, f
 }
 
-// takeRebalance consumes one pending 409, if any.
-func (w *Worker) takeRebalance() bool {
+// takeMutationFault consumes one pending injected failure, if any.
+func (w *Worker) takeMutationFault() (code int, msg string, ok bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.faults.rebalance > 0 {
 		w.faults.rebalance--
-		return true
+		code, msg = w.faults.mutation.response()
+		return code, msg, true
 	}
-	return false
+	return 0, "", false
 }
 
 // SuspendOffsetFlush stops the connector's tasks from flushing source
@@ -81,6 +115,10 @@ func (w *Worker) FailTask(connector string, task int, msg string) error {
 	}
 	w.mu.Lock()
 	_, ok := c.owner[task]
+	if w.closed || c.deleted {
+		w.mu.Unlock()
+		return fmt.Errorf("%s", msgConnectorNotFound(connector))
+	}
 	done := make(chan struct{})
 	if ok {
 		c.failReqs = append(c.failReqs, failReq{task: task, trace: javaTrace(javaConnectException, msg, "Worker.FailTask"), done: done})

@@ -14,7 +14,11 @@ import (
 // calls one herder operation and writes Connect's status code and body.
 
 func (w *Worker) handleRoot(rw http.ResponseWriter, _ *http.Request, _ []string) {
-	writeJSON(rw, http.StatusOK, map[string]string{"version": kafkaVersion, "commit": kafkaCommit, "kafka_cluster_id": w.cluster})
+	writeJSON(rw, http.StatusOK, struct { // rest/entities/ServerInfo.java, in its field order
+		Version   string `json:"version"`
+		Commit    string `json:"commit"`
+		ClusterID string `json:"kafka_cluster_id"`
+	}{kafkaVersion, kafkaCommit, w.cluster})
 }
 
 func (w *Worker) handlePlugins(rw http.ResponseWriter, _ *http.Request, _ []string) {
@@ -79,6 +83,14 @@ func (w *Worker) handleCreate(rw http.ResponseWriter, r *http.Request, _ []strin
 		writeError(rw, http.StatusInternalServerError, "Cannot deserialize the create connector request: "+errText(err, "not a JSON object"))
 		return
 	}
+	for _, f := range obj {
+		switch f.Key {
+		case "name", "config", "initial_state":
+		default: // Jackson's FAIL_ON_UNKNOWN_PROPERTIES, surfaced as a 500
+			writeError(rw, http.StatusInternalServerError, msgUnknownCreateField(f.Key))
+			return
+		}
+	}
 	name := ""
 	if n, ok := obj.Get("name"); ok {
 		name, _ = n.(string)
@@ -112,7 +124,7 @@ func (w *Worker) handleCreate(rw http.ResponseWriter, r *http.Request, _ []strin
 		writeRestError(rw, rerr)
 		return
 	}
-	rw.Header().Set("Location", "/connectors/"+urlPathEscape(name))
+	rw.Header().Set("Location", location(r, name))
 	writeJSON(rw, http.StatusCreated, info)
 }
 
@@ -203,7 +215,7 @@ func (w *Worker) handlePutConfig(rw http.ResponseWriter, r *http.Request, s []st
 		return
 	}
 	if created {
-		rw.Header().Set("Location", "/connectors/"+urlPathEscape(s[1]))
+		rw.Header().Set("Location", location(r, s[1]))
 		writeJSON(rw, http.StatusCreated, info)
 		return
 	}
@@ -226,6 +238,21 @@ func (w *Worker) handleTasks(rw http.ResponseWriter, _ *http.Request, s []string
 		return
 	}
 	writeJSON(rw, http.StatusOK, tasks)
+}
+
+// handleTasksConfig is the deprecated GET /connectors/{c}/tasks-config:
+// task configs keyed by ConnectorTaskId.toString ("name-0").
+func (w *Worker) handleTasksConfig(rw http.ResponseWriter, _ *http.Request, s []string) {
+	tasks, rerr := w.taskInfos(s[1])
+	if rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	out := map[string]map[string]string{}
+	for _, ti := range tasks {
+		out[s[1]+"-"+strconv.Itoa(ti.ID.Task)] = ti.Config
+	}
+	writeJSON(rw, http.StatusOK, out)
 }
 
 func (w *Worker) handleTaskStatus(rw http.ResponseWriter, _ *http.Request, s []string) {
@@ -302,5 +329,8 @@ func errText(err error, def string) string {
 	return def
 }
 
-// urlPathEscape escapes a connector name for the Location header.
-func urlPathEscape(s string) string { return url.PathEscape(s) }
+// location is the Location header of a created connector: Connect sets
+// /connectors/<name> and Jersey makes it absolute against the request.
+func location(r *http.Request, name string) string {
+	return "http://" + r.Host + "/connectors/" + url.PathEscape(name)
+}

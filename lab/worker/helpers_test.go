@@ -17,7 +17,7 @@ import (
 // rest is a tiny HTTP helper: the typed client lives in connect/, these
 // tests look at raw status codes and bodies.
 type rest struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 }
 

@@ -46,6 +46,10 @@ func (w *Worker) readToEnd(ctx context.Context, topic string, fn func(*kgo.Recor
 	if err != nil {
 		return fmt.Errorf("end offsets of %s: %w", topic, err)
 	}
+	starts, err := w.adm.ListStartOffsets(ctx, topic)
+	if err != nil {
+		return fmt.Errorf("start offsets of %s: %w", topic, err)
+	}
 	want := map[int32]int64{}
 	start := map[int32]kgo.Offset{}
 	var perr error
@@ -54,7 +58,9 @@ func (w *Worker) readToEnd(ctx context.Context, topic string, fn func(*kgo.Recor
 			perr = o.Err
 			return
 		}
-		if o.Offset > 0 {
+		// Empty partitions, including ones emptied by DeleteRecords, have
+		// nothing to wait for.
+		if s, ok := starts.Lookup(topic, o.Partition); o.Offset > 0 && (!ok || s.Offset < o.Offset) {
 			want[o.Partition] = o.Offset
 			start[o.Partition] = kgo.NewOffset().AtStart()
 		}

@@ -85,17 +85,22 @@ func msgUnknownInitialState(v string) string {
 	return "No enum constant org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest.InitialState." + v
 }
 
-// Rebalance and leadership 409s: rest/HerderRequestHandler.java.
+// Errors of an unsettled cluster (rest/HerderRequestHandler.java); the lab
+// gives them only through the FailNextMutations fault hook.
 const (
-	msgRebalance = "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)"
-	msgNoLeader  = "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway."
+	msgRebalance            = "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)"
+	msgNoLeader             = "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway."
+	msgConflictingOperation = "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"
+	msgRequestTimedOut      = "Request timed out"
 )
 
-// Topic tracking: ConnectorsResource.getConnectorActiveTopics/resetConnectorActiveTopics.
-const (
-	msgTopicTrackingDisabled      = "Topic tracking is disabled."
-	msgTopicTrackingResetDisabled = "Topic tracking reset is disabled."
-)
+// msgUnknownCreateField: Jackson's UnrecognizedPropertyException for a
+// field CreateConnectorRequest does not have (e.g. initial_offsets, which
+// 3.7 does not know); the location suffix Jackson adds is left out.
+func msgUnknownCreateField(field string) string {
+	return "Unrecognized field \"" + field + "\" (class org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest), " +
+		"not marked as ignorable (3 known properties: \"name\", \"config\", \"initial_state\"])"
+}
 
 // Offsets (KIP-875).
 const (
@@ -181,12 +186,15 @@ const (
 	javaDataException    = "org.apache.kafka.connect.errors.DataException"
 )
 
-// msgConvertFailed: JsonConverter.toConnectData.
-const msgConvertFailed = "Converting byte[] to Kafka Connect data failed due to serialization error: "
-
-// msgTaskFailedUnrecoverable: WorkerSinkTask.deliverMessages /
-// WorkerSourceTask when the task throws.
+// JsonConverter.toConnectData (connect/json/.../JsonConverter.java).
 const (
-	msgSinkTaskUnrecoverable   = "Exiting WorkerSinkTask due to unrecoverable exception."
-	msgSourceTaskUnrecoverable = "Exiting WorkerSourceTask due to unrecoverable exception."
+	msgConvertFailed   = "Converting byte[] to Kafka Connect data failed due to serialization error: "
+	msgSchemasEnvelope = "JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain additional fields." +
+		" If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration."
 )
+
+// msgSinkTaskUnrecoverable: WorkerSinkTask.deliverMessages wraps what put throws.
+const msgSinkTaskUnrecoverable = "Exiting WorkerSinkTask due to unrecoverable exception."
+
+// msgSourceSendFailed: WorkerSourceTask's producer send callback.
+const msgSourceSendFailed = "Unrecoverable exception from producer send callback"

@@ -52,7 +52,7 @@ func (w *Worker) handleGetOffsets(rw http.ResponseWriter, r *http.Request, s []s
 	if t.typ == "sink" {
 		entries, rerr = w.sinkOffsets(r.Context(), name, t.config)
 	} else {
-		entries, rerr = w.sourceOffsetEntries(r, name)
+		entries, rerr = w.sourceOffsetEntries(r, name, t.config)
 	}
 	if rerr != nil {
 		writeRestError(rw, rerr)
@@ -64,8 +64,8 @@ func (w *Worker) handleGetOffsets(rw http.ResponseWriter, r *http.Request, s []s
 	writeJSON(rw, http.StatusOK, offsetsBody{entries})
 }
 
-func (w *Worker) sourceOffsetEntries(r *http.Request, name string) ([]offsetEntry, *restError) {
-	view, err := w.readOffsets(r.Context())
+func (w *Worker) sourceOffsetEntries(r *http.Request, name string, cfg map[string]string) ([]offsetEntry, *restError) {
+	view, err := w.readSourceOffsets(r.Context(), w.offsetTopicsFor(cfg))
 	if err != nil {
 		return nil, errInternal(err.Error())
 	}
@@ -142,7 +142,7 @@ func (w *Worker) handlePatchOffsets(rw http.ResponseWriter, r *http.Request, s [
 	if t.typ == "sink" {
 		rerr = w.alterSinkOffsets(r.Context(), name, t.config, reqs)
 	} else {
-		rerr = w.alterSourceOffsets(r, name, reqs)
+		rerr = w.alterSourceOffsets(r, name, t.config, reqs)
 	}
 	if rerr != nil {
 		writeRestError(rw, rerr)
@@ -154,7 +154,7 @@ func (w *Worker) handlePatchOffsets(rw http.ResponseWriter, r *http.Request, s [
 // alterSourceOffsets validates and normalizes the entries
 // (Worker.normalizeSourceConnectorOffsets) and writes them, a tombstone
 // for each null offset.
-func (w *Worker) alterSourceOffsets(r *http.Request, name string, reqs []requestedOffset) *restError {
+func (w *Worker) alterSourceOffsets(r *http.Request, name string, cfg map[string]string, reqs []requestedOffset) *restError {
 	ws := make([]offsetWrite, 0, len(reqs))
 	for _, q := range reqs {
 		for _, m := range []any{q.partition, q.offset} {
@@ -174,7 +174,11 @@ func (w *Worker) alterSourceOffsets(r *http.Request, name string, reqs []request
 		}
 		ws = append(ws, ow)
 	}
-	if err := w.writeOffsets(r.Context(), ws); err != nil {
+	ot := w.offsetTopicsFor(cfg)
+	if err := w.ensureOffsetTopics(r.Context(), ot); err != nil {
+		return errInternal(msgSourceModifyFailed(name) + ": " + err.Error())
+	}
+	if err := w.writeSourceOffsets(r.Context(), ot, ws); err != nil {
 		return errInternal(msgSourceModifyFailed(name) + ": " + err.Error())
 	}
 	return nil
@@ -211,7 +215,7 @@ func (w *Worker) handleDeleteOffsets(rw http.ResponseWriter, r *http.Request, s 
 	if t.typ == "sink" {
 		rerr = w.resetSinkOffsets(r.Context(), name, t.config)
 	} else {
-		rerr = w.resetSourceOffsets(r, name)
+		rerr = w.resetSourceOffsets(r, name, t.config)
 	}
 	if rerr != nil {
 		writeRestError(rw, rerr)
@@ -221,17 +225,21 @@ func (w *Worker) handleDeleteOffsets(rw http.ResponseWriter, r *http.Request, s 
 }
 
 // resetSourceOffsets writes a tombstone for every partition the offsets
-// topic currently holds for the connector; none found is still success.
-func (w *Worker) resetSourceOffsets(r *http.Request, name string) *restError {
-	view, err := w.readOffsets(r.Context())
+// topics currently hold for the connector; none found is still success.
+func (w *Worker) resetSourceOffsets(r *http.Request, name string, cfg map[string]string) *restError {
+	ot := w.offsetTopicsFor(cfg)
+	if err := w.ensureOffsetTopics(r.Context(), ot); err != nil {
+		return errInternal(msgSourceModifyFailed(name) + ": " + err.Error())
+	}
+	keys, err := w.connectorPartitionKeys(r.Context(), ot, name)
 	if err != nil {
 		return errInternal(msgSourceModifyFailed(name) + ": " + err.Error())
 	}
-	var ws []offsetWrite
-	for _, so := range view.connectorOffsets(name) {
-		ws = append(ws, offsetWrite{key: so.key})
+	ws := make([]offsetWrite, 0, len(keys))
+	for _, k := range keys {
+		ws = append(ws, offsetWrite{key: k})
 	}
-	if err := w.writeOffsets(r.Context(), ws); err != nil {
+	if err := w.writeSourceOffsets(r.Context(), ot, ws); err != nil {
 		return errInternal(msgSourceModifyFailed(name) + ": " + err.Error())
 	}
 	return nil

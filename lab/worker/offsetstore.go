@@ -27,9 +27,9 @@ type offsetsView struct {
 	latest map[string][]byte
 }
 
-func (w *Worker) readOffsets(ctx context.Context) (*offsetsView, error) {
+func (w *Worker) readOffsets(ctx context.Context, topic string) (*offsetsView, error) {
 	v := &offsetsView{latest: map[string][]byte{}}
-	err := w.readToEnd(ctx, w.opts.OffsetsTopic, func(r *kgo.Record) {
+	err := w.readToEnd(ctx, topic, func(r *kgo.Record) {
 		k := string(r.Key)
 		if r.Value == nil {
 			delete(v.latest, k)
@@ -41,7 +41,7 @@ func (w *Worker) readOffsets(ctx context.Context) (*offsetsView, error) {
 		v.latest[k] = r.Value
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read offsets topic %s: %w", w.opts.OffsetsTopic, err)
+		return nil, fmt.Errorf("read offsets topic %s: %w", topic, err)
 	}
 	return v, nil
 }
@@ -97,15 +97,18 @@ type offsetWrite struct {
 	key, value []byte
 }
 
-// writeOffsets produces the records to the offsets topic with the default
+// writeOffsets produces the records to an offsets topic with the default
 // (murmur2) partitioner and waits for the acks, like OffsetStorageWriter.doFlush.
-func (w *Worker) writeOffsets(ctx context.Context, ws []offsetWrite) error {
+func (w *Worker) writeOffsets(ctx context.Context, topic string, ws []offsetWrite) error {
+	if len(ws) == 0 {
+		return nil
+	}
 	rs := make([]*kgo.Record, 0, len(ws))
 	for _, o := range ws {
-		rs = append(rs, &kgo.Record{Topic: w.opts.OffsetsTopic, Key: o.key, Value: o.value})
+		rs = append(rs, &kgo.Record{Topic: topic, Key: o.key, Value: o.value})
 	}
 	if err := w.produceSync(ctx, rs...); err != nil {
-		return fmt.Errorf("write offsets topic %s: %w", w.opts.OffsetsTopic, err)
+		return fmt.Errorf("write offsets topic %s: %w", topic, err)
 	}
 	return nil
 }

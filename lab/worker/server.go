@@ -32,9 +32,11 @@ func (w *Worker) routes() http.Handler {
 			writeError(rw, http.StatusMethodNotAllowed, msgHTTPMethodNotAllowed)
 			return
 		}
-		if r.Method != http.MethodGet && w.takeRebalance() {
-			writeError(rw, http.StatusConflict, msgRebalance)
-			return
+		if r.Method != http.MethodGet {
+			if code, msg, ok := w.takeMutationFault(); ok {
+				writeError(rw, code, msg)
+				return
+			}
 		}
 		h(rw, r, segs)
 	})
@@ -60,6 +62,8 @@ func (w *Worker) match(s []string) map[string]handler {
 			return map[string]handler{"GET": w.handleStatus}
 		case "tasks":
 			return map[string]handler{"GET": w.handleTasks}
+		case "tasks-config": // deprecated in 3.7, still served
+			return map[string]handler{"GET": w.handleTasksConfig}
 		case "restart":
 			return map[string]handler{"POST": w.handleRestart}
 		case "pause":

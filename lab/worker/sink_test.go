@@ -183,3 +183,14 @@ func TestSinkTopicsRegex(t *testing.T) {
 	r.wantErr("POST", "/connectors", `{"name":"both","config":{"connector.class":"cdcops.lab.ScriptedSink","topics":"a","topics.regex":"b"}}`, 400,
 		"Connector configuration is invalid and contains the following 2 error(s):\ntopics and topics.regex are mutually exclusive options, but both are set.\ntopics and topics.regex are mutually exclusive options, but both are set.\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`")
 }
+
+func TestSchemasEnabledNeedsEnvelope(t *testing.T) {
+	l, r := newLab(t)
+	createTopic(t, l, "in", 1)
+	manualProduce(t, l, records("in", 0, `{"schema":null,"payload":{"id":1}}`, `{"id":2}`))
+	r.do("POST", "/connectors", `{"name":"snk","config":{"connector.class":"cdcops.lab.ScriptedSink","topics":"in","value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"true"}}`)
+	s := r.waitState("snk", "RUNNING", "FAILED", 1)
+	if !strings.Contains(s.Tasks[0].Trace, `DataException: JsonConverter with schemas.enable requires "schema" and "payload" fields`) {
+		t.Fatalf("trace %q", s.Tasks[0].Trace)
+	}
+}

@@ -24,6 +24,7 @@ type sourceRunner struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	log    *slog.Logger
+	topics offsetTopics
 
 	mu      sync.Mutex
 	started bool // Start returned; status may show RUNNING/PAUSED
@@ -37,7 +38,8 @@ func startSourceTask(t taskRef, paused bool) taskRunner {
 	sp, _ := t.plugin.(plugin.SourcePlugin)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &sourceRunner{t: t, ctx: ctx, cancel: cancel, done: make(chan struct{}),
-		log: t.w.log.With("connector", t.c.name, "task", t.id), pending: map[string]offsetWrite{}}
+		log: t.w.log.With("connector", t.c.name, "task", t.id), pending: map[string]offsetWrite{},
+		topics: t.w.offsetTopicsFor(t.connCfg)}
 	r.setPaused(paused)
 	if sp == nil {
 		t.report(stateFailed, javaTrace(javaConnectException, "connector class is not a source plugin", "SourceTaskRunner.start"))
@@ -51,6 +53,12 @@ func startSourceTask(t taskRef, paused bool) taskRunner {
 
 func (r *sourceRunner) run() {
 	defer close(r.done)
+	if err := r.t.w.ensureOffsetTopics(r.ctx, r.topics); err != nil {
+		if r.ctx.Err() == nil {
+			r.t.report(stateFailed, javaTrace(javaConnectException, err.Error(), "SourceTaskRunner.start"))
+		}
+		return
+	}
 	if err := r.task.Start(r.ctx, sourceContext{r}); err != nil {
 		if r.ctx.Err() == nil { // not a stop or an injected failure
 			r.t.report(stateFailed, javaTrace(javaConnectException, err.Error(), "SourceTaskRunner.start"))
@@ -83,7 +91,8 @@ func (r *sourceRunner) run() {
 			return
 		}
 		if err != nil {
-			r.t.report(stateFailed, causedBy(javaTrace(javaConnectException, msgSourceTaskUnrecoverable, "SourceTaskRunner.poll"), javaConnectException, err.Error()))
+			// The task's own exception is the trace (WorkerTask.doRun).
+			r.t.report(stateFailed, javaTrace(javaConnectException, err.Error(), "SourceTask.poll"))
 			r.cancel()
 			return
 		}
@@ -91,7 +100,7 @@ func (r *sourceRunner) run() {
 			if r.ctx.Err() != nil {
 				return
 			}
-			r.t.report(stateFailed, causedBy(javaTrace(javaConnectException, msgSourceTaskUnrecoverable, "SourceTaskRunner.produce"), "org.apache.kafka.common.KafkaException", err.Error()))
+			r.t.report(stateFailed, causedBy(javaTrace(javaConnectException, msgSourceSendFailed, "SourceTaskRunner.produce"), "org.apache.kafka.common.KafkaException", err.Error()))
 			r.cancel()
 			return
 		}
@@ -181,7 +190,7 @@ func (r *sourceRunner) flush(ctx context.Context) {
 	if len(ws) == 0 {
 		return
 	}
-	if err := r.t.w.writeOffsets(ctx, ws); err != nil {
+	if err := r.t.w.writeSourceOffsets(ctx, r.topics, ws); err != nil {
 		r.log.Warn("offset flush failed", "err", err)
 		r.mu.Lock() // keep them for the next flush unless newer ones arrived
 		for _, o := range ws {
@@ -264,7 +273,7 @@ func (s sourceContext) Offset(ctx context.Context, partition connectjson.Object)
 	if err != nil {
 		return nil, err
 	}
-	view, err := s.r.t.w.readOffsets(ctx)
+	view, err := s.r.t.w.readSourceOffsets(ctx, s.r.topics)
 	if err != nil {
 		return nil, err
 	}

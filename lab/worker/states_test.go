@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/cdcops/cdcops/lab/worker"
 )
 
 func TestServerInfo(t *testing.T) {
@@ -164,9 +166,31 @@ func TestInitialState(t *testing.T) {
 	if c, _ := r.do("POST", "/connectors", body("x", "BOGUS")); c != 500 {
 		t.Fatalf("bogus initial_state = %d, want 500", c)
 	}
+	c, b := r.do("POST", "/connectors", strings.TrimSuffix(sourceBody("y", pgOffsets, ""), "}")+`,"initial_offsets":[]}`)
+	if c != 500 || !strings.Contains(b, `Unrecognized field \"initial_offsets\"`) {
+		t.Fatalf("unknown create field = %d %s", c, b)
+	}
 	if c, _ := r.do("GET", "/connectors/x", ""); c != 404 {
 		t.Fatal("a rejected create must not create the connector")
 	}
 }
 
 func jsonString(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+func TestOtherMutationFaults(t *testing.T) {
+	l, r := newLab(t)
+	body := sourceBody("pg", pgOffsets, "")
+	for _, c := range []struct {
+		f    worker.MutationFault
+		code int
+		msg  string
+	}{
+		{worker.FaultNoLeader, 409, "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway."},
+		{worker.FaultConflict, 409, "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"},
+		{worker.FaultTimeout, 500, "Request timed out"},
+	} {
+		l.Worker().FailNextMutations(1, c.f)
+		r.wantErr("POST", "/connectors", body, c.code, c.msg)
+	}
+	r.want("GET", "/connectors", "", 200, `[]`)
+}

@@ -59,6 +59,7 @@ func (w *Worker) supervise(c *connector) {
 			case <-hold:
 			case <-c.quit:
 				w.stopRunners(c)
+				w.drainFails(c)
 				return
 			}
 		}
@@ -66,6 +67,7 @@ func (w *Worker) supervise(c *connector) {
 		case <-time.After(w.opts.TransitionDelay):
 		case <-c.quit:
 			w.stopRunners(c)
+			w.drainFails(c)
 			return
 		}
 		if w.reconcile(c) {
@@ -102,7 +104,15 @@ func (w *Worker) reconcile(c *connector) bool {
 		return false
 	}
 	paused := target == targetPaused
-	if !c.started || c.runGen != gen {
+	connRestart := false
+	for _, r := range restarts {
+		connRestart = connRestart || r.connector
+	}
+	w.mu.Lock()
+	connFailed := c.status != nil && c.status.State == stateFailed && len(c.taskConfigs) == 0
+	w.mu.Unlock()
+	regenerate := !c.started || c.runGen != gen || (connRestart && connFailed)
+	if regenerate {
 		// First start, resume from STOPPED, or a new config: the connector
 		// instance (re)generates its task configs and all tasks restart.
 		w.stopRunners(c)
@@ -145,7 +155,7 @@ func (w *Worker) reconcile(c *connector) bool {
 		r.setPaused(paused)
 	}
 	w.mu.Lock()
-	if c.status == nil || c.status.State != stateFailed || len(restarts) > 0 {
+	if regenerate || connRestart || c.status == nil || c.status.State != stateFailed {
 		st := stateRunning
 		if paused {
 			st = statePaused

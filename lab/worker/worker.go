@@ -95,7 +95,7 @@ func New(ctx context.Context, opts Options) (*Worker, error) {
 	// Connect disables idempotence for its internal-topic producers
 	// (KafkaOffsetBackingStore.configure); the default partitioner is
 	// murmur2 like Java's, so keys land where Connect would put them.
-	w.kcl, err = kgo.NewClient(kgo.SeedBrokers(opts.KafkaAddr), kgo.DisableIdempotentWrite(),
+	w.kcl, err = kgo.NewClient(kgo.SeedBrokers(opts.KafkaAddr), kgo.DisableIdempotentWrite(), kgo.AllowAutoTopicCreation(),
 		kgo.ProducerLinger(0), kgo.ClientID("cdcops-lab-worker"))
 	if err != nil {
 		return nil, fmt.Errorf("kafka client for %s: %w", opts.KafkaAddr, err)
