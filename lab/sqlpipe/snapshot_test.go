@@ -171,3 +171,43 @@ func TestWrongSchemaFailsTask(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// table.name.format maps topics to differently named sink tables.
+func TestSinkTableNameFormat(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sinkDSN := testenv.SQLite(t)
+	sink := testenv.Open(t, sinkDSN)
+	for _, ddl := range []string{
+		"CREATE TABLE copy_customers (id BIGINT PRIMARY KEY, name VARCHAR(100), email VARCHAR(200), tier VARCHAR(20), balance_cents BIGINT)",
+		"CREATE TABLE copy_orders (id BIGINT PRIMARY KEY, customer_id BIGINT, status VARCHAR(20), amount_cents BIGINT, qty INT, note VARCHAR(200))",
+	} {
+		if _, err := sink.ExecContext(ctx, ddl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := startPipeline(t, ctx, testenv.SQLite(t), sinkDSN, sqlpipe.PipelineOptions{SinkConfig: map[string]string{"table.name.format": "copy_${table}"}})
+	if _, err := sqlpipe.Load(ctx, r.src, sqlpipe.LoadOptions{Tables: sqlpipe.DemoTables, Changes: 500, Seed: 8}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for _, table := range sqlpipe.DemoTables {
+		for {
+			c, err := sqlpipe.Compare(ctx, r.src, r.sink, table, "copy_"+table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Equal() && c.SourceRows > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("copy_%s never matched %s: %+v", table, table, c)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		var n int
+		if err := r.sink.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("sink table %s (unmapped name) has %d rows, %v", table, n, err)
+		}
+	}
+}
