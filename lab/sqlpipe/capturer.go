@@ -30,7 +30,13 @@ func NewCapturer(ctx context.Context, db *sqlconn.DB, prefix string, tables []st
 	if err != nil {
 		return nil, err
 	}
-	c := &Capturer{DB: db, Prefix: prefix, Schema: schema, DBName: schema, Tables: map[string]TableInfo{}}
+	dbName := schema
+	if db.Engine == sqlconn.Postgres {
+		if err := db.QueryRowContext(ctx, "SELECT current_database()").Scan(&dbName); err != nil {
+			return nil, fmt.Errorf("read database name: %w", err)
+		}
+	}
+	c := &Capturer{DB: db, Prefix: prefix, Schema: schema, DBName: dbName, Tables: map[string]TableInfo{}}
 	for _, ti := range infos {
 		c.Tables[ti.Name] = ti
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -111,12 +112,12 @@ func SetupPipeline(ctx context.Context, c *connect.Client, o PipelineOptions) (*
 	}
 	srcCfg := map[string]string{
 		"connector.class": SourceClass, "tasks.max": "1",
-		KeyDatabaseURL: o.SourceDSN, KeyTopicPrefix: o.Prefix, KeyTableInclude: joinComma(o.Tables),
+		KeyDatabaseURL: o.SourceDSN, KeyTopicPrefix: o.Prefix, KeyTableInclude: strings.Join(o.Tables, ","),
 		KeySnapshotMode: "initial", KeyPollInterval: strconv.FormatInt(o.PollInterval.Milliseconds(), 10),
 	}
 	sinkCfg := map[string]string{
 		"connector.class": SinkClass, "tasks.max": "1",
-		KeyConnectionURL: o.SinkDSN, "topics": joinComma(p.Topics),
+		KeyConnectionURL: o.SinkDSN, "topics": strings.Join(p.Topics, ","),
 	}
 	if o.DLQ != "" {
 		sinkCfg["errors.tolerance"] = "all"
@@ -136,17 +137,6 @@ func SetupPipeline(ctx context.Context, c *connect.Client, o PipelineOptions) (*
 		}
 	}
 	return p, nil
-}
-
-func joinComma(s []string) string {
-	out := ""
-	for i, v := range s {
-		if i > 0 {
-			out += ","
-		}
-		out += v
-	}
-	return out
 }
 
 func createTopics(ctx context.Context, bootstrap string, topics []string) error {
