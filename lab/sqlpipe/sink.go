@@ -82,11 +82,18 @@ func (t *sinkTask) Put(ctx context.Context, records []plugin.SinkRecord) error {
 			}
 			continue
 		}
-		it := Item{Table: table, Event: d, Index: i}
-		if t.fault != nil && t.fault.apply(&it) {
-			continue // silently dropped
+		items = append(items, Item{Table: table, Event: d, Index: i})
+	}
+	if t.fault != nil {
+		// Faults act on the events that will really be applied (the last
+		// per key), so each logged action has an effect.
+		kept := lastPerKey(items)
+		items = kept[:0]
+		for _, it := range kept {
+			if !t.fault.apply(&it) {
+				items = append(items, it)
+			} // else silently dropped
 		}
-		items = append(items, it)
 	}
 	failed, err := t.ap.Apply(ctx, items)
 	if err != nil {
