@@ -19,5 +19,6 @@ reconciliation without a real cluster.`,
 	}
 	cmd.AddCommand(newLabUpCmd(g))
 	cmd.AddCommand(newLabDemoCmd(g))
+	cmd.AddCommand(newLabLoadCmd(g), newLabFaultCmd(g))
 	return cmd
 }

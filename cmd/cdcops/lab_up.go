@@ -22,13 +22,15 @@ type labUpOptions struct {
 	connect string
 	// ready, when set, is called with the running lab (tests use it to
 	// talk to the lab before cancelling the context).
-	ready func(*lab.Lab)
+	ready    func(*lab.Lab)
+	pipeline labPipelineOptions // --pipeline, --db, --sink-db, --dlq (lab_pipeline.go)
 }
 
 func labUpFlags(fs *pflag.FlagSet, o *labUpOptions) {
 	fs.StringVar(&o.dir, "dir", "", "keep the lab's Kafka data (connectors, offsets, groups) in this directory across restarts")
 	fs.StringVar(&o.kafka, "kafka", "127.0.0.1:9092", "Kafka listen address (127.0.0.1:PORT; port 0 = random)")
 	fs.StringVar(&o.connect, "connect", "127.0.0.1:8083", "Kafka Connect REST listen address (port 0 = random)")
+	o.pipeline.addFlags(fs)
 }
 
 func newLabUpCmd(g *globals) *cobra.Command {
@@ -86,6 +88,11 @@ func runLabUp(ctx context.Context, g *globals, o labUpOptions) error {
 			fmt.Fprintf(w, "dir\t%s\n", addrs.Dir)
 		}
 	})
+	if err == nil {
+		var done func()
+		done, err = startLabPipeline(ctx, g, l, o.dir, o.pipeline)
+		defer done()
+	}
 	if err == nil {
 		if o.ready != nil {
 			o.ready(l)

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/connect"
+	"github.com/cdcops/cdcops/lab"
+	"github.com/cdcops/cdcops/lab/faults"
+	"github.com/cdcops/cdcops/lab/sqlpipe"
+)
+
+// labPipelineOptions are the `lab up` flags that add the demo CDC pipeline.
+type labPipelineOptions struct {
+	enabled bool
+	db      string
+	sinkDB  string
+	dlq     string
+}
+
+func (o *labPipelineOptions) addFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.enabled, "pipeline", false, "also create the demo CDC pipeline: customers/orders in --db → Kafka → --sink-db")
+	fs.StringVar(&o.db, "db", "sqlite", "pipeline source database: sqlite (a file in the lab dir), postgres://… or mysql://…")
+	fs.StringVar(&o.sinkDB, "sink-db", "sqlite", "pipeline sink database: sqlite (a file in the lab dir), postgres://… or mysql://…")
+	fs.StringVar(&o.dlq, "dlq", "", "pipeline sink dead-letter topic (sets errors.tolerance=all); empty = a bad record fails the sink")
+}
+
+// startLabPipeline runs after `lab up` started the lab: it creates the
+// demo schema, topics and the lab-source / lab-sink connectors, and prints
+// where everything is. SQLite files go in dir, or in a temporary
+// directory removed by the returned cleanup when dir is empty.
+func startLabPipeline(ctx context.Context, g *globals, l *lab.Lab, dir string, o labPipelineOptions) (cleanup func(), err error) {
+	cleanup = func() {}
+	if !o.enabled {
+		if (o.db != "" && o.db != "sqlite") || (o.sinkDB != "" && o.sinkDB != "sqlite") || o.dlq != "" {
+			return cleanup, usageError{cdcops.Errorf(cdcops.EINVALID, "add --pipeline", "--db, --sink-db and --dlq only apply with --pipeline")}
+		}
+		return cleanup, nil
+	}
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "cdcops-lab-")
+		if err != nil {
+			return cleanup, fmt.Errorf("lab pipeline dir: %w", err)
+		}
+		dir, cleanup = tmp, func() { os.RemoveAll(tmp) }
+	}
+	p, err := sqlpipe.SetupPipeline(ctx, connectClientFor(g, l), sqlpipe.PipelineOptions{
+		SourceDSN: o.db, SinkDSN: o.sinkDB, Dir: dir, Kafka: l.KafkaAddr(), DLQ: o.dlq,
+	})
+	if err != nil {
+		return cleanup, err
+	}
+	shown := *p
+	shown.SourceDSN, shown.SinkDSN = cdcops.RedactDSN(p.SourceDSN), cdcops.RedactDSN(p.SinkDSN)
+	return cleanup, g.print(shown, func(w io.Writer) {
+		fmt.Fprintf(w, "source db\t%s\nsink db\t%s\nsource connector\t%s\nsink connector\t%s\n", shown.SourceDSN, shown.SinkDSN, p.Source, p.Sink)
+		for _, t := range p.Topics {
+			fmt.Fprintf(w, "topic\t%s\n", t)
+		}
+		fmt.Fprintf(w, "try\tcdcops lab load --db %s --table customers,orders --rate 200 --duration 30s\n", shown.SourceDSN)
+	})
+}
+
+// pipelineFault is the pipeline step of `cdcops lab demo`: on the demo's
+// lab, a SQLite → Kafka → SQLite pipeline reaches sync (2,000 changes, every
+// row compared), then a sink fault drops 3 events and the step shows the
+// effect: the sink has 3 customers fewer than the source, and which. Wire
+// it with one line in demoSteps: {"pipeline fault", (*demoRun).pipelineFault}.
+func (d *demoRun) pipelineFault(ctx context.Context) error {
+	if d.lab == nil {
+		return errors.New("the lab is not running")
+	}
+	return labDemoPipeline(ctx, d.lab, d.out)
+}
+
+// labDemoPipeline runs faults.Demo on l with its SQLite files in a
+// temporary directory, narrating to out.
+func labDemoPipeline(ctx context.Context, l *lab.Lab, out io.Writer) error {
+	dir, err := os.MkdirTemp("", "cdcops-demo-")
+	if err != nil {
+		return fmt.Errorf("demo pipeline dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	_, err = faults.Demo(ctx, faults.DemoOptions{ConnectURL: l.ConnectURL(), Kafka: l.KafkaAddr(), Dir: dir, Out: out})
+	return err
+}
+
+func connectClientFor(g *globals, l *lab.Lab) *connect.Client {
+	return connect.New(l.ConnectURL(), connect.WithLogger(g.log))
+}
