@@ -57,6 +57,8 @@ func demoSteps() []demoStep {
 		{"stop the source", (*demoRun).stopSource},
 		{"resume the source", (*demoRun).resumeSource},
 		{"offsets move on", (*demoRun).offsetsMoveOn},
+		{"back up offsets, diff after the pipeline moved on", (*demoRun).backupAndDiff},
+		{"pipeline fault", (*demoRun).pipelineFault},
 	}
 }
 

@@ -87,7 +87,10 @@ func (r *sourceRunner) run() {
 		}
 		recs, err := r.task.Poll(r.ctx)
 		if r.ctx.Err() != nil {
-			r.remember(recs) // records returned at shutdown still count
+			// Records returned while stopping were never produced, so only the
+			// offset-only ones (no topic) may still be committed; committing the
+			// others would skip data on the next start.
+			r.remember(offsetOnly(recs))
 			return
 		}
 		if err != nil {
@@ -278,4 +281,15 @@ func (s sourceContext) Offset(ctx context.Context, partition connectjson.Object)
 		return nil, err
 	}
 	return view.lookup(key), nil
+}
+
+// offsetOnly keeps the records that carry an offset but no Kafka record.
+func offsetOnly(recs []plugin.SourceRecord) []plugin.SourceRecord {
+	var out []plugin.SourceRecord
+	for _, rec := range recs {
+		if rec.Topic == "" {
+			out = append(out, rec)
+		}
+	}
+	return out
 }
