@@ -29,12 +29,12 @@ func TestTraps(t *testing.T) {
 			want: map[string]string{"1": "changed", "2": "changed", "3": "changed", "7": "changed"},
 		},
 		{
-			name: "fields shifting across a separator",
-			cols: []col{idCol, {"a", "text", "varchar(20)", "TEXT"}, {"b", "text", "varchar(20)", "TEXT"}, {"x", "int", "int", "INTEGER"}, {"y", "int", "int", "INTEGER"}},
-			pk:   []string{"id"},
-			src:  [][]any{{1, "x0", "y", 1, 11}, {2, "a|b", "c", 1, 1}, {3, "1:", "", 2, 2}, {4, "same", "same", 3, 3}},
-			dst:  [][]any{{1, "x", "0y", 11, 1}, {2, "a", "b|c", 1, 1}, {3, "1", ":", 2, 2}, {4, "same", "same", 3, 3}},
-			want: map[string]string{"1": "changed", "2": "changed", "3": "changed"},
+			name:     "fields shifting across a separator",
+			cols:     []col{idCol, {"a", "text", "varchar(20)", "TEXT"}, {"b", "text", "varchar(20)", "TEXT"}, {"x", "int", "int", "INTEGER"}, {"y", "int", "int", "INTEGER"}},
+			pk:       []string{"id"},
+			src:      [][]any{{1, "x0", "y", 1, 11}, {2, "a|b", "c", 1, 1}, {3, "1:", "", 2, 2}, {4, "same", "same", 3, 3}},
+			dst:      [][]any{{1, "x", "0y", 11, 1}, {2, "a", "b|c", 1, 1}, {3, "1", ":", 2, 2}, {4, "same", "same", 3, 3}},
+			want:     map[string]string{"1": "changed", "2": "changed", "3": "changed"},
 			wantCols: map[string]int64{"a": 3, "b": 3, "x": 1, "y": 1},
 		},
 		{
