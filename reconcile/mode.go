@@ -2,7 +2,6 @@ package reconcile
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -25,7 +24,7 @@ func (e *engine) chooseMode(ctx context.Context) (string, string, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	for i, s := range []*side{e.src, e.dst} {
 		g.Go(func() (err error) {
-			t[i][0], t[i][1], err = s.measure(gctx)
+			t[i][0], t[i][1], err = s.measure(gctx, e.cmp)
 			return err
 		})
 	}
@@ -43,25 +42,23 @@ func (e *engine) chooseMode(ctx context.Context) (string, string, error) {
 }
 
 // measure times streaming and checksumming one sample of the table.
-func (s *side) measure(ctx context.Context) (stream, checksum time.Duration, err error) {
-	q, args := s.streamSQL(keyRange{}, sampleRows)
+func (s *side) measure(ctx context.Context, cmp keyCmp) (stream, checksum time.Duration, err error) {
+	before := s.rows.Load()
 	start := time.Now()
-	rows, err := s.conn.QueryContext(ctx, q, args...)
-	if err != nil {
-		return 0, 0, s.queryErr("sample read", err)
-	}
-	var raw sql.RawBytes
-	for rows.Next() {
-		if err := rows.Scan(&raw); err != nil {
-			rows.Close()
-			return 0, 0, s.queryErr("sample read", err)
+	ch := make(chan []srow, 8)
+	done := make(chan struct{})
+	go func() {
+		for range ch {
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, 0, s.queryErr("sample read", err)
+		close(done)
+	}()
+	err = s.produceN(ctx, keyRange{}, sampleRows, cmp, ch)
+	<-done
+	if err != nil {
+		return 0, 0, err
 	}
 	stream = time.Since(start)
+	s.rows.Store(before)
 	w, args := s.pred(keyRange{})
 	from := "(SELECT * FROM " + s.from
 	if w != "" {
@@ -73,6 +70,6 @@ func (s *side) measure(ctx context.Context) (stream, checksum time.Duration, err
 	if err := s.conn.QueryRowContext(ctx, s.d.Checksum(s.row, from, ""), args...).Scan(&a.Count, &a.Hi, &a.Lo); err != nil {
 		return 0, 0, s.queryErr("sample checksum", err)
 	}
-	s.queries.Add(2)
+	s.queries.Add(1)
 	return stream, time.Since(start), nil
 }

@@ -31,8 +31,11 @@ type side struct {
 	row       string   // canonical row expression, keys first
 	keyCan    []string // canonical key expressions
 	keyOrd    []string // key order expressions
-	queries   atomic.Int64
-	rows      atomic.Int64
+	// raw streaming: plain columns rendered in Go (nil when SQL renders)
+	rawExprs []string
+	rawCanon []dialect.Canonicalizer
+	queries  atomic.Int64
+	rows     atomic.Int64
 }
 
 func openSide(ctx context.Context, name, dsn string) (*side, error) {
@@ -106,6 +109,18 @@ func (s *side) setPlan(p *plan, userWhere string) {
 		}
 	}
 	s.row = s.d.Row(canons)
+	s.rawExprs, s.rawCanon = nil, nil
+	if rf, ok := s.d.(dialect.RawFetcher); ok {
+		for i := range s.cols {
+			expr, c, ok := rf.Fetch(s.cols[i], s.formats[i])
+			if !ok {
+				s.rawExprs, s.rawCanon = nil, nil
+				break
+			}
+			s.rawExprs = append(s.rawExprs, expr)
+			s.rawCanon = append(s.rawCanon, c)
+		}
+	}
 	if w := strings.TrimSpace(userWhere); w != "" {
 		s.where = "(" + w + ")"
 	}
@@ -250,7 +265,11 @@ func (s *side) queryErr(what string, err error) error {
 // streamSQL is the ordered read of canonical rows in r.
 func (s *side) streamSQL(r keyRange, limit int) (string, []any) {
 	w, args := s.pred(r)
-	q := "SELECT " + s.row + " FROM " + s.from
+	sel := s.row
+	if s.rawExprs != nil {
+		sel = strings.Join(s.rawExprs, ", ")
+	}
+	q := "SELECT " + sel + " FROM " + s.from
 	if w != "" {
 		q += " WHERE " + w
 	}

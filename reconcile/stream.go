@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"math/big"
 	"strconv"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/reconcile/dialect"
+	"github.com/cdcops/cdcops/sqlconn"
 )
 
 // srow is one canonical row: the full text and the length of its key prefix.
@@ -123,70 +128,165 @@ func keyPrefixLen(b []byte, n int) (int, bool) {
 // batches on out. It checks the order the database returned against keyCmp
 // so a collation mismatch can never silently become a wrong diff.
 func (s *side) produce(ctx context.Context, r keyRange, cmp keyCmp, out chan<- []srow) error {
+	return s.produceN(ctx, r, 0, cmp, out)
+}
+
+// produceN is produce reading at most limit rows (0 = all).
+func (s *side) produceN(ctx context.Context, r keyRange, limit int, cmp keyCmp, out chan<- []srow) error {
 	defer close(out)
-	q, args := s.streamSQL(r, 0)
+	q, args := s.streamSQL(r, limit)
 	s.queries.Add(1)
+	b := &batcher{s: s, cmp: cmp, out: out, ctx: ctx}
+	b.reset()
+	var err error
+	switch {
+	case s.rawExprs != nil && s.d.Engine() == sqlconn.Postgres:
+		err = s.conn.Raw(func(dc any) error {
+			pc, ok := dc.(*stdlib.Conn)
+			if !ok {
+				return fmt.Errorf("unexpected PostgreSQL driver connection %T", dc)
+			}
+			formats := make(pgx.QueryResultFormats, len(s.rawExprs)) // all text
+			rows, err := pc.Conn().Query(ctx, q, append([]any{formats}, args...)...)
+			if err != nil {
+				return s.queryErr("read", err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				if err := b.addFields(rows.RawValues()); err != nil {
+					return err
+				}
+			}
+			return s.queryErr("read", rows.Err())
+		})
+	case s.rawExprs != nil:
+		err = s.readSQL(ctx, q, args, len(s.rawExprs), b.addFields)
+	default:
+		err = s.readSQL(ctx, q, args, 1, func(v [][]byte) error { return b.addText(v[0]) })
+	}
+	if err != nil {
+		return err
+	}
+	return b.flush()
+}
+
+// readSQL reads a query through database/sql without copying values.
+func (s *side) readSQL(ctx context.Context, q string, args []any, n int, fn func([][]byte) error) error {
 	rows, err := s.conn.QueryContext(ctx, q, args...)
 	if err != nil {
 		return s.queryErr("read", err)
 	}
 	defer rows.Close()
-	arena := make([]byte, 0, arenaBytes)
-	batch := make([]srow, 0, batchRows)
-	var prev []byte
-	var raw sql.RawBytes
-	n := int64(0)
+	raw := make([]sql.RawBytes, n)
+	ptrs := make([]any, n)
+	vals := make([][]byte, n)
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
 	for rows.Next() {
-		if err := rows.Scan(&raw); err != nil {
+		if err := rows.Scan(ptrs...); err != nil {
 			return s.queryErr("read", err)
 		}
-		if len(arena)+len(raw) > cap(arena) {
-			arena = make([]byte, 0, max(arenaBytes, len(raw)))
+		for i, v := range raw {
+			vals[i] = v
 		}
-		start := len(arena)
-		arena = append(arena, raw...)
-		text := arena[start:len(arena):len(arena)]
-		kl, ok := keyPrefixLen(text, s.nKeys)
-		if !ok {
-			if len(text) > 0 && text[0] == 'N' {
-				return nullKey(s, 0)
-			}
-			return cdcops.Errorf(cdcops.EINTERNAL, "", "%s: malformed canonical row %q", s.name, truncate(text))
-		}
-		row := srow{text: text, keyLen: kl}
-		if prev != nil {
-			switch c := cmp.compare(prev, row.key()); {
-			case c == 0:
-				row.dup = true
-			case c > 0:
-				return cdcops.Errorf(cdcops.EINTERNAL, "the key's collation or type orders rows differently from cdcops's binary order; pass --key with another column or report this",
-					"%s returned keys out of order: %q after %q", s.name, truncate(row.key()), truncate(prev))
-			}
-		}
-		prev = row.key()
-		batch = append(batch, row)
-		if len(batch) == batchRows {
-			n += int64(len(batch))
-			s.rows.Add(int64(len(batch)))
-			select {
-			case out <- batch:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			batch = make([]srow, 0, batchRows)
+		if err := fn(vals); err != nil {
+			return err
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return s.queryErr("read", err)
+	return s.queryErr("read", rows.Err())
+}
+
+// batcher copies rows into arenas and sends them in batches.
+type batcher struct {
+	s     *side
+	cmp   keyCmp
+	out   chan<- []srow
+	ctx   context.Context
+	arena []byte
+	batch []srow
+	prev  []byte
+	tmp   []byte
+}
+
+func (b *batcher) reset() {
+	b.batch = make([]srow, 0, batchRows)
+	if cap(b.arena)-len(b.arena) < arenaBytes/4 {
+		b.arena = make([]byte, 0, arenaBytes)
 	}
-	if len(batch) > 0 {
-		s.rows.Add(int64(len(batch)))
-		select {
-		case out <- batch:
-		case <-ctx.Done():
-			return ctx.Err()
+}
+
+// addFields renders one row of plain column values (nil = NULL) into the
+// canonical length-prefixed text.
+func (b *batcher) addFields(vals [][]byte) error {
+	start := len(b.arena)
+	keyLen := 0
+	for i, v := range vals {
+		if v == nil {
+			if i < b.s.nKeys {
+				return nullKey(b.s, i)
+			}
+			b.arena = append(b.arena, 'N')
+			continue
+		}
+		b.tmp = b.s.rawCanon[i](b.tmp[:0], v)
+		b.arena = strconv.AppendInt(b.arena, int64(len(b.tmp)), 10)
+		b.arena = append(b.arena, ':')
+		b.arena = append(b.arena, b.tmp...)
+		if i == b.s.nKeys-1 {
+			keyLen = len(b.arena) - start
 		}
 	}
+	return b.push(b.arena[start:len(b.arena):len(b.arena)], keyLen)
+}
+
+// addText takes one row already rendered by SQL.
+func (b *batcher) addText(raw []byte) error {
+	start := len(b.arena)
+	b.arena = append(b.arena, raw...)
+	text := b.arena[start:len(b.arena):len(b.arena)]
+	kl, ok := keyPrefixLen(text, b.s.nKeys)
+	if !ok {
+		if len(text) > 0 && text[0] == 'N' {
+			return nullKey(b.s, 0)
+		}
+		return cdcops.Errorf(cdcops.EINTERNAL, "", "%s: malformed canonical row %q", b.s.name, truncate(text))
+	}
+	return b.push(text, kl)
+}
+
+func (b *batcher) push(text []byte, keyLen int) error {
+	row := srow{text: text, keyLen: keyLen}
+	if b.prev != nil {
+		switch c := b.cmp.compare(b.prev, row.key()); {
+		case c == 0:
+			row.dup = true
+		case c > 0:
+			return cdcops.Errorf(cdcops.EINTERNAL, "the key's collation or type orders rows differently from cdcops's binary order; pass --key with another column or report this",
+				"%s returned keys out of order: %q after %q", b.s.name, truncate(row.key()), truncate(b.prev))
+		}
+	}
+	b.prev = row.key()
+	b.batch = append(b.batch, row)
+	if len(b.batch) == batchRows || cap(b.arena)-len(b.arena) < 4096 {
+		return b.flush()
+	}
+	return nil
+}
+
+func (b *batcher) flush() error {
+	if len(b.batch) == 0 {
+		return nil
+	}
+	b.s.rows.Add(int64(len(b.batch)))
+	select {
+	case b.out <- b.batch:
+	case <-b.ctx.Done():
+		return b.ctx.Err()
+	}
+	prevKey := b.prev
+	b.reset()
+	b.prev = prevKey // still valid: the old arena stays alive through the sent batch
 	return nil
 }
 

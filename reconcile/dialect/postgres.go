@@ -246,6 +246,11 @@ func (Postgres) Snapshot(ctx context.Context, conn *sql.Conn) (func(), error) {
 	if _, err := conn.ExecContext(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
 		return nil, fmt.Errorf("start snapshot: %w", err)
 	}
+	// Text-format reads (RawFetcher) rely on these output settings.
+	if _, err := conn.ExecContext(ctx, "SET LOCAL TIME ZONE 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL bytea_output = 'hex'; SET LOCAL extra_float_digits = 1"); err != nil {
+		_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+		return nil, fmt.Errorf("set session output formats: %w", err)
+	}
 	return func() { _, _ = conn.ExecContext(context.Background(), "ROLLBACK") }, nil
 }
 
