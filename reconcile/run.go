@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -60,33 +61,42 @@ func Run(ctx context.Context, spec Spec) (*Report, error) {
 func (e *engine) run(ctx context.Context) (*Report, error) {
 	s := e.spec
 	// Open and describe both sides in parallel.
+	// Open and describe both sides in parallel; report the source's error
+	// first so the message does not depend on which side was faster.
 	sides := [2]*side{}
-	g, gctx := errgroup.WithContext(ctx)
+	var errs [2]error
+	var wg sync.WaitGroup
 	for i, dsn := range []string{s.Source, s.Sink} {
 		name, table := "source", s.Table
 		if i == 1 {
 			name, table = "sink", s.SinkTable
 		}
-		g.Go(func() error {
-			sd, err := openSide(gctx, name, dsn)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sd, err := openSide(ctx, name, dsn)
 			if err != nil {
-				return err
+				errs[i] = err
+				return
 			}
 			sides[i] = sd
-			if err := sd.begin(gctx); err != nil {
-				return err
+			if err := sd.begin(ctx); err != nil {
+				errs[i] = err
+				return
 			}
-			return sd.describe(gctx, table)
-		})
+			errs[i] = sd.describe(ctx, table)
+		}()
 	}
-	err := g.Wait()
+	wg.Wait()
 	for _, sd := range sides {
 		if sd != nil {
 			defer sd.close()
 		}
 	}
-	if err != nil {
-		return nil, err
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	e.src, e.dst = sides[0], sides[1]
 	p, err := makePlan(s, e.src.table, e.dst.table)

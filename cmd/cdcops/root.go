@@ -29,6 +29,7 @@ failed, 2 usage or configuration error, 3 runtime failure.`,
 	g.addFlags(root.PersistentFlags())
 	root.AddCommand(
 		newVersionCmd(g),
+		newReconcileCmd(g),
 	)
 	return root
 }

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cdcops/cdcops/internal/testenv"
+)
+
+// reconcileFixture: orders in PostgreSQL (source, DSN with a password that
+// trust auth ignores) and MariaDB (sink) with one missing, one extra and
+// one changed row, plus an identical copy.
+type reconcileFixture struct {
+	pg, my, state string
+}
+
+func newReconcileFixture(t *testing.T) *reconcileFixture {
+	t.Helper()
+	pg := testenv.Postgres(t)
+	my := testenv.MySQL(t)
+	ctx := context.Background()
+	pdb, mdb := testenv.Open(t, pg), testenv.Open(t, my)
+	for _, q := range []string{
+		`CREATE TABLE orders (id bigint PRIMARY KEY, customer text, amount numeric(12,2), placed_at timestamp(6))`,
+		`INSERT INTO orders SELECT g, 'c' || g, g * 1.25, timestamp '2024-05-01 10:00:00' + g * interval '1 minute' FROM generate_series(1, 50) g`,
+		`CREATE TABLE canary (id int)`,
+	} {
+		if _, err := pdb.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		`CREATE TABLE orders (id bigint PRIMARY KEY, customer varchar(20), amount decimal(12,2), placed_at datetime(6))`,
+		`CREATE TABLE orders_copy (id bigint PRIMARY KEY, customer varchar(20), amount decimal(12,2), placed_at datetime(6))`,
+	} {
+		if _, err := mdb.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i <= 50; i++ {
+		for _, tbl := range []string{"orders", "orders_copy"} {
+			id, customer := i, "c"+itoa(i)
+			if tbl == "orders" && i == 7 {
+				continue // missing in sink
+			}
+			if tbl == "orders" && i == 9 {
+				customer = "changed"
+			}
+			if _, err := mdb.ExecContext(ctx, "INSERT INTO "+tbl+" VALUES (?, ?, ? * 1.25, TIMESTAMP '2024-05-01 10:00:00' + INTERVAL ? MINUTE)", id, customer, i, i); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := mdb.ExecContext(ctx, "INSERT INTO orders VALUES (1000, 'extra', 1, '2024-01-01')"); err != nil {
+		t.Fatal(err)
+	}
+	pgWithPassword := strings.Replace(pg, "postgres@", "postgres:s3cret-pw@", 1)
+	return &reconcileFixture{pg: pgWithPassword, my: my, state: "sqlite://" + filepath.Join(t.TempDir(), "state.db")}
+}
+
+func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + jsonNumber(i)) }
+
+func jsonNumber(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// The JSON report has the documented top-level fields with the right
+// counts, the diff file holds every differing row, exit is 1, the run is
+// in history, and the password appears nowhere.
+func TestReconcileCommandFindsDifferences(t *testing.T) {
+	f := newReconcileFixture(t)
+	diffFile := filepath.Join(t.TempDir(), "diffs.jsonl")
+	code, out, stderr := run(t, "--state", f.state, "reconcile", "--source", f.pg, "--sink", f.my, "--table", "orders", "-o", "json", "--diff-file", diffFile)
+	if code != 1 {
+		t.Fatalf("exit = %d, want 1\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	for _, k := range []string{"equal", "source_rows", "sink_rows", "missing", "extra", "changed", "duplicates", "columns", "elapsed_ms", "differences", "queries", "ranges"} {
+		if _, ok := rep[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	want := map[string]float64{"source_rows": 50, "sink_rows": 50, "missing": 1, "extra": 1, "changed": 1, "duplicates": 0}
+	for k, v := range want {
+		if rep[k] != v {
+			t.Errorf("%s = %v, want %v", k, rep[k], v)
+		}
+	}
+	if rep["equal"] != false {
+		t.Errorf("equal = %v", rep["equal"])
+	}
+	if cols := rep["columns"].(map[string]any); cols["customer"] != 1.0 || cols["amount"] != 0.0 {
+		t.Errorf("columns = %v", cols)
+	}
+	var changed map[string]any
+	for _, d := range rep["differences"].([]any) {
+		if m := d.(map[string]any); m["kind"] == "changed" {
+			changed = m
+		}
+	}
+	if changed == nil || changed["key"].(map[string]any)["id"] != "9" {
+		t.Fatalf("changed difference = %v", changed)
+	}
+	c := changed["columns"].(map[string]any)["customer"].(map[string]any)
+	if c["source"] != "c9" || c["sink"] != "changed" {
+		t.Errorf("customer values = %v", c)
+	}
+	data, err := os.ReadFile(diffFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(string(data), "\n"); lines != 3 {
+		t.Errorf("diff file has %d lines, want 3:\n%s", lines, data)
+	}
+	if !strings.Contains(string(data), `"customer":"c7"`) {
+		t.Errorf("diff file lacks the missing row's source values:\n%s", data)
+	}
+	code, hist, stderr := run(t, "--state", f.state, "reconcile", "history", "-o", "json")
+	if code != 0 {
+		t.Fatalf("history exit %d: %s", code, stderr)
+	}
+	var runs []map[string]any
+	if err := json.Unmarshal([]byte(hist), &runs); err != nil || len(runs) != 1 || runs[0]["missing"] != 1.0 || runs[0]["equal"] != false {
+		t.Fatalf("history = %s (%v)", hist, err)
+	}
+	for _, s := range []string{out, stderr, hist, string(data)} {
+		if strings.Contains(s, "s3cret-pw") {
+			t.Fatalf("password printed: %s", s)
+		}
+	}
+	// The human table says the same.
+	code, table, _ := run(t, "--state", f.state, "reconcile", "--source", f.pg, "--sink", f.my, "--table", "orders")
+	if code != 1 || !strings.Contains(table, "DIFFERENT") || !strings.Contains(table, `customer: "c9" → "changed"`) || strings.Contains(table, "s3cret-pw") {
+		t.Errorf("table output (exit %d):\n%s", code, table)
+	}
+}
+
+func TestReconcileCommandEqualExitsZero(t *testing.T) {
+	f := newReconcileFixture(t)
+	code, out, stderr := run(t, "--state", f.state, "reconcile", "--source", f.pg, "--sink", f.my, "--table", "public.orders", "--sink-table", "orders_copy", "--mode", "pushdown")
+	if code != 0 || !strings.Contains(out, "EQUAL") {
+		t.Fatalf("exit = %d\n%s\n%s", code, out, stderr)
+	}
+}
+
+// Bad input: one clear error with a hint, the right exit code, nothing changed.
+func TestReconcileCommandBadInput(t *testing.T) {
+	f := newReconcileFixture(t)
+	base := []string{"--state", f.state, "reconcile", "--source", f.pg, "--sink", f.my}
+	cases := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"sql injection in table name", []string{"--table", `orders; DROP TABLE canary; --`}, 3, "not found"},
+		{"injection via quotes", []string{"--table", `orders" WHERE 1=1; DROP TABLE canary; --`}, 2, "invalid table name"},
+		{"injection in quoted schema", []string{"--table", `"public; DROP TABLE canary".orders`}, 3, "not found"},
+		{"unknown column", []string{"--table", "orders", "--columns", "id,nope"}, 2, `column "nope" not found in source table`},
+		{"unknown key", []string{"--table", "orders", "--key", "nope"}, 2, `column "nope" not found`},
+		{"missing table", []string{"--table", "no_such_table"}, 3, "table no_such_table not found in PostgreSQL"},
+		{"missing sink table", []string{"--table", "canary"}, 3, "not found in MariaDB"},
+		{"bad mode", []string{"--table", "orders", "--mode", "fast"}, 2, "invalid mode"},
+		{"bad precision", []string{"--table", "orders", "--timestamp-precision", "ns"}, 2, "invalid timestamp precision"},
+		{"bad partition", []string{"--table", "orders", "--partition-by", "placed_at:week"}, 2, "invalid --partition-by"},
+		{"no table", nil, 2, "needs --source, --sink and --table"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, stderr := run(t, append(append([]string{}, base...), c.args...)...)
+			if code != c.code || !strings.Contains(stderr, c.msg) || !strings.Contains(stderr, "Hint:") {
+				t.Fatalf("exit %d (want %d), stderr:\n%s\nstdout: %s", code, c.code, stderr, out)
+			}
+			if strings.Count(stderr, "Error:") != 1 || strings.Contains(stderr, "s3cret-pw") {
+				t.Fatalf("want one redacted error line:\n%s", stderr)
+			}
+		})
+	}
+	db := testenv.Open(t, strings.Replace(f.pg, "postgres:s3cret-pw@", "postgres@", 1))
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM canary").Scan(&n); err != nil {
+		t.Fatalf("canary table gone after injection attempts: %v", err)
+	}
+	code, _, stderr := run(t, "--state", f.state, "reconcile", "--source", "postgres://u:topsecret@127.0.0.1:1/db?connect_timeout=2", "--sink", f.my, "--table", "orders")
+	if code != 3 || !strings.Contains(stderr, "Hint:") || strings.Contains(stderr, "topsecret") {
+		t.Fatalf("unreachable source: exit %d\n%s", code, stderr)
+	}
+}
+
+func TestReconcilePairsFile(t *testing.T) {
+	f := newReconcileFixture(t)
+	dir := t.TempDir()
+	pairs := filepath.Join(dir, "pairs.yaml")
+	yaml := "source: " + f.pg + "\nsink: " + f.my + "\ndefaults:\n  timestamp_precision: ms\npairs:\n  - table: orders\n  - table: orders\n    sink_table: orders_copy\n    mode: stream\n"
+	if err := os.WriteFile(pairs, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := run(t, "--state", f.state, "reconcile", "--pairs", pairs, "-o", "json")
+	if code != 1 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	var sum map[string]any
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum["tables"] != 2.0 || sum["different"] != 1.0 || sum["failed"] != 0.0 || sum["equal"] != false {
+		t.Fatalf("summary = %v", sum)
+	}
+	if strings.Contains(out, "s3cret-pw") {
+		t.Fatal("password printed")
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	_ = os.WriteFile(bad, []byte("pairs:\n  - table: orders\n    colums: [a]\n"), 0o600)
+	code, _, stderr = run(t, "--state", f.state, "reconcile", "--pairs", bad)
+	if code != 2 || !strings.Contains(stderr, "colums") {
+		t.Fatalf("unknown key: exit %d\n%s", code, stderr)
+	}
+}
