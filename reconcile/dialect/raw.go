@@ -276,6 +276,11 @@ func (p Postgres) Fetch(col Column, f Format) (string, Canonicalizer, bool) {
 // Fetch for MariaDB: plain columns over the text protocol; the snapshot
 // sets time_zone +00:00 so TIMESTAMP columns arrive in UTC.
 func (m MySQL) Fetch(col Column, f Format) (string, Canonicalizer, bool) {
+	if f.Class == ClassFloat {
+		// The text protocol writes 1e-07 where CAST(… AS CHAR) writes
+		// 0.0000001; keep the SQL form so both modes hash the same bytes.
+		return m.Canon(col, f), asIs, true
+	}
 	c, ok := fetchCanon(col, f, hexCanon)
 	return m.Quote(col.Name), c, ok
 }

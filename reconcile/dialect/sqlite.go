@@ -160,7 +160,7 @@ func (s SQLite) Canon(col Column, f Format) string {
 	case ClassTimestamp:
 		return "cdcops_ts(" + c + ", " + strconv.Itoa(f.TSDigits) + ")"
 	case ClassBinary:
-		return "lower(hex(" + c + "))"
+		return "CASE WHEN " + c + " IS NULL THEN NULL ELSE lower(hex(" + c + ")) END" // hex(NULL) is ''
 	}
 	return "CAST(" + c + " AS TEXT)"
 }
