@@ -155,7 +155,11 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 	errs := make([]error, len(specs))
 	var mu sync.Mutex
 	var eg errgroup.Group
-	eg.SetLimit(max(pf.Parallelism, 2))
+	limit := pf.Parallelism
+	if limit <= 0 {
+		limit = 2
+	}
+	eg.SetLimit(limit)
 	for i := range specs {
 		eg.Go(func() error {
 			spec := specs[i]
