@@ -1,8 +1,10 @@
 package reconcile
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"text/tabwriter"
 	"sort"
 	"strings"
 )
@@ -177,4 +179,17 @@ func show(v Value) string {
 		s = s[:37] + "…"
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// Print writes the report as cdcops reconcile does: indented JSON when
+// asJSON, else the aligned human table.
+func (r *Report) Print(w io.Writer, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	r.WriteTable(tw)
+	return tw.Flush()
 }

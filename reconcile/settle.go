@@ -12,6 +12,9 @@ import (
 
 const maxSettleKeys = 100000
 
+// settleHook runs when the settle delay starts (tests fix rows there).
+var settleHook func()
+
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // settle waits, then re-reads every differing key on both sides in fresh
@@ -22,6 +25,9 @@ func (e *engine) settle(ctx context.Context) error {
 	if len(keys) > maxSettleKeys {
 		e.rep.Notes = append(e.rep.Notes, fmt.Sprintf("--settle skipped: %d differing keys (limit %d)", len(keys), maxSettleKeys))
 		return nil
+	}
+	if settleHook != nil {
+		settleHook()
 	}
 	select {
 	case <-time.After(e.spec.Settle):
