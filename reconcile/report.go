@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"sort"
 	"strings"
+	"text/tabwriter"
 )
 
 // Difference kinds.
