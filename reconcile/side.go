@@ -39,6 +39,10 @@ type side struct {
 }
 
 func openSide(ctx context.Context, name, dsn string) (*side, error) {
+	if engine, err := sqlconn.EngineOf(dsn); err == nil && engine == sqlconn.SQLite {
+		// Functions reach only connections opened after registration.
+		dialect.RegisterSQLiteFunctions()
+	}
 	db, err := sqlconn.Open(ctx, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

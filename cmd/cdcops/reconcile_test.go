@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,9 +64,7 @@ func newReconcileFixture(t *testing.T) *reconcileFixture {
 	return &reconcileFixture{pg: pgWithPassword, my: my, state: "sqlite://" + filepath.Join(t.TempDir(), "state.db")}
 }
 
-func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + jsonNumber(i)) }
-
-func jsonNumber(i int) string { b, _ := json.Marshal(i); return string(b) }
+func itoa(i int) string { return fmt.Sprint(i) }
 
 func run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
@@ -227,5 +226,31 @@ func TestReconcilePairsFile(t *testing.T) {
 	code, _, stderr = run(t, "--state", f.state, "reconcile", "--pairs", bad)
 	if code != 2 || !strings.Contains(stderr, "colums") {
 		t.Fatalf("unknown key: exit %d\n%s", code, stderr)
+	}
+}
+
+// A SQLite side works from a fresh process: cdcops's SQLite functions are
+// registered before the first connection opens.
+func TestReconcileCommandSQLiteSink(t *testing.T) {
+	f := newReconcileFixture(t)
+	path := filepath.Join(t.TempDir(), "copy.db")
+	db := testenv.Open(t, "sqlite://"+path)
+	if _, err := db.Exec(`CREATE TABLE orders (id INTEGER PRIMARY KEY, customer TEXT, amount NUMERIC(12,2), placed_at TIMESTAMP)`); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 50; i++ {
+		if i == 3 {
+			continue // the one missing row
+		}
+		if _, err := db.Exec(`INSERT INTO orders VALUES (?, ?, ?, ?)`, i, "c"+itoa(i), float64(i)*1.25, fmt.Sprintf("2024-05-01 10:%02d:00", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	code, out, stderr := run(t, "--state", f.state, "reconcile", "--source", f.pg, "--sink", "sqlite://"+path, "--table", "orders", "-o", "json")
+	var rep map[string]any
+	_ = json.Unmarshal([]byte(out), &rep)
+	if code != 1 || rep["missing"] != 1.0 || rep["changed"] != 0.0 || rep["extra"] != 0.0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 	}
 }
