@@ -96,6 +96,7 @@ func (s *side) describe(ctx context.Context, table string) error {
 // setPlan builds the side's SQL from the column pairs.
 func (s *side) setPlan(p *plan, userWhere string) {
 	canons := make([]string, len(p.cols))
+	fixed := make([]int, len(p.cols))
 	s.cols = make([]dialect.Column, len(p.cols))
 	s.formats = make([]dialect.Format, len(p.cols))
 	s.nKeys = p.nKeys
@@ -107,12 +108,13 @@ func (s *side) setPlan(p *plan, userWhere string) {
 		}
 		s.cols[i], s.formats[i] = col, cp.Format
 		canons[i] = s.d.Canon(col, cp.Format)
+		fixed[i] = dialect.FixedLen(cp.Format)
 		if i < p.nKeys {
 			s.keyCan = append(s.keyCan, canons[i])
 			s.keyOrd = append(s.keyOrd, s.d.KeyOrder(col, cp.Format))
 		}
 	}
-	s.row = s.d.Row(canons)
+	s.row = s.d.Row(canons, fixed)
 	s.rawExprs, s.rawCanon = nil, nil
 	if rf, ok := s.d.(dialect.RawFetcher); ok {
 		for i := range s.cols {

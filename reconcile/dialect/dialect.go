@@ -113,7 +113,9 @@ type Dialect interface {
 	Canon(col Column, f Format) string
 	// Row is the length-prefixed encoding of canonical texts: each field is
 	// "<bytes>:<text>" or "N" for NULL, concatenated with no separator.
-	Row(canons []string) string
+	// fixed[i] > 0 says field i always renders to that many bytes (see
+	// FixedLen), so its length need not be computed.
+	Row(canons []string, fixed []int) string
 	// KeyOrder is the expression a key column is ordered and ranged by:
 	// the raw column for numbers, the canonical text in binary collation else.
 	KeyOrder(col Column, f Format) string
@@ -165,3 +167,18 @@ func tsLen(d int) int {
 }
 
 func join(parts []string, sep string) string { return strings.Join(parts, sep) }
+
+// FixedLen is the byte length every non-NULL value of format f renders
+// to, or 0 when it varies: booleans, dates and timestamps (years
+// 0001–9999, the range every engine here shares).
+func FixedLen(f Format) int {
+	switch f.Class {
+	case ClassBool:
+		return 1
+	case ClassDate:
+		return 10
+	case ClassTimestamp:
+		return tsLen(f.TSDigits)
+	}
+	return 0
+}

@@ -135,10 +135,16 @@ func (m MySQL) Canon(col Column, f Format) string {
 	c := m.Quote(col.Name)
 	switch f.Class {
 	case ClassInt:
+		if col.Kind == KindInt {
+			return c // CONCAT and LENGTH read integers as their digits
+		}
 		return "CAST(" + c + " AS CHAR)"
 	case ClassBool:
 		return "CASE WHEN " + c + " IS NULL THEN NULL WHEN " + c + " <> 0 THEN '1' ELSE '0' END"
 	case ClassDecimal:
+		if col.Kind == KindDecimal && col.Scale == f.Scale {
+			return c // already printed at this scale
+		}
 		s := f.Scale
 		if s > 30 {
 			s = 30
@@ -175,9 +181,13 @@ func (m MySQL) Canon(col Column, f Format) string {
 	return "CAST(" + c + " AS CHAR)"
 }
 
-func (MySQL) Row(canons []string) string {
+func (MySQL) Row(canons []string, fixed []int) string {
 	parts := make([]string, len(canons))
 	for i, e := range canons {
+		if fixed[i] > 0 {
+			parts[i] = "COALESCE(CONCAT('" + strconv.Itoa(fixed[i]) + ":', " + e + "), 'N')"
+			continue
+		}
 		parts[i] = "COALESCE(CONCAT(LENGTH(" + e + "), ':', " + e + "), 'N')"
 	}
 	if len(parts) == 1 {
@@ -216,7 +226,7 @@ func (MySQL) Checksum(row, from, where string) string {
 }
 
 func (MySQL) GroupChecksum(group, row, from, where string) string {
-	return "SELECT g, " + myHalves + " FROM (SELECT " + group + " AS g, MD5(" + row + ") AS h FROM " + from + whereClause(where) + ") s GROUP BY g ORDER BY g"
+	return "SELECT g, " + myHalves + " FROM (SELECT " + group + " AS g, MD5(" + row + ") AS h FROM " + from + whereClause(where) + ") s GROUP BY g"
 }
 
 func (MySQL) BucketExpr(key string, bounds []int64) (string, bool) {

@@ -159,6 +159,9 @@ func (p Postgres) Canon(col Column, f Format) string {
 		if col.Kind == KindBool {
 			c = "(" + c + ")::int"
 		}
+		if col.Kind == KindDecimal && col.Scale == f.Scale {
+			return "(" + c + ")::text" // numeric(p,s) always prints s places
+		}
 		return "round((" + c + ")::numeric, " + strconv.Itoa(f.Scale) + ")::text"
 	case ClassText:
 		e := "(" + c + ")::text"
@@ -200,9 +203,13 @@ func (p Postgres) Canon(col Column, f Format) string {
 	return "(" + c + ")::text"
 }
 
-func (Postgres) Row(canons []string) string {
+func (Postgres) Row(canons []string, fixed []int) string {
 	parts := make([]string, len(canons))
 	for i, e := range canons {
+		if fixed[i] > 0 {
+			parts[i] = "COALESCE('" + strconv.Itoa(fixed[i]) + ":' || " + e + ", 'N')"
+			continue
+		}
 		parts[i] = "COALESCE(octet_length(" + e + ")::text || ':' || " + e + ", 'N')"
 	}
 	return join(parts, " || ")
@@ -235,7 +242,7 @@ func (Postgres) Checksum(row, from, where string) string {
 }
 
 func (Postgres) GroupChecksum(group, row, from, where string) string {
-	return "SELECT g, " + pgHalves + " FROM (SELECT " + group + " AS g, md5(" + row + ") AS h FROM " + from + whereClause(where) + " OFFSET 0) s GROUP BY g ORDER BY g"
+	return "SELECT g, " + pgHalves + " FROM (SELECT " + group + " AS g, md5(" + row + ") AS h FROM " + from + whereClause(where) + " OFFSET 0) s GROUP BY g"
 }
 
 func (Postgres) BucketExpr(key string, bounds []int64) (string, bool) {

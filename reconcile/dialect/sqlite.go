@@ -165,7 +165,7 @@ func (s SQLite) Canon(col Column, f Format) string {
 	return "CAST(" + c + " AS TEXT)"
 }
 
-func (SQLite) Row(canons []string) string { return "cdcops_row(" + join(canons, ", ") + ")" }
+func (SQLite) Row(canons []string, _ []int) string { return "cdcops_row(" + join(canons, ", ") + ")" }
 
 func (s SQLite) KeyOrder(col Column, f Format) string {
 	if numericKey(col, f) {
@@ -186,7 +186,7 @@ func (SQLite) Checksum(row, from, where string) string {
 }
 
 func (SQLite) GroupChecksum(group, row, from, where string) string {
-	return "SELECT " + group + " AS g, count(*), cdcops_md5sum(" + row + ", 0), cdcops_md5sum(" + row + ", 1) FROM " + from + whereClause(where) + " GROUP BY g ORDER BY g"
+	return "SELECT " + group + " AS g, count(*), cdcops_md5sum(" + row + ", 0), cdcops_md5sum(" + row + ", 1) FROM " + from + whereClause(where) + " GROUP BY g"
 }
 
 func (SQLite) BucketExpr(string, []int64) (string, bool) { return "", false }
