@@ -64,10 +64,13 @@ func TestFeatures(t *testing.T) {
 	base := Spec{Source: pg, Sink: my, Table: "events", Columns: []string{"tenant", "seq", "kind:kind_name", "amount", "created_at"}, ExcludeColumns: nil}
 	all := map[string]string{"tenant=t2,seq=50": Missing, "tenant=t1,seq=250": Missing, "tenant=t1,seq=100": Changed, "tenant=t2,seq=200": Changed, "tenant=t9,seq=999": Extra}
 
-	for _, mode := range []string{"stream", "pushdown"} {
+	for _, mode := range []string{"stream", "pushdown", "mixed"} {
 		t.Run("mapping and recursion/"+mode, func(t *testing.T) {
 			s := base
 			s.Mode, s.LeafRows = mode, 3 // tiny leaves force range splits on a composite key
+			if mode == "mixed" {
+				s.Mode, s.SourceMode, s.SinkMode = "", "pushdown", "stream"
+			}
 			rep, err := Run(context.Background(), s)
 			if err != nil {
 				t.Fatal(err)
@@ -78,7 +81,10 @@ func TestFeatures(t *testing.T) {
 			if rep.Columns["amount"] != 2 || rep.Columns["kind:kind_name"] != 0 || rep.SourceRows != 300 || rep.SinkRows != 299 {
 				t.Fatalf("columns %v rows %d/%d", rep.Columns, rep.SourceRows, rep.SinkRows)
 			}
-			if mode == "pushdown" && rep.Ranges < 10 {
+			if rep.Mode != mode {
+				t.Fatalf("mode %s", rep.Mode)
+			}
+			if mode != "stream" && rep.Ranges < 10 {
 				t.Errorf("pushdown used %d ranges; expected recursion into small ranges", rep.Ranges)
 			}
 		})

@@ -10,35 +10,59 @@ import (
 
 const sampleRows = 20000
 
-// chooseMode picks stream or pushdown. In auto mode it measures, on each
-// side, reading a sample of canonical rows against checksumming the same
-// sample in the database, and streams when reading is no slower than 1.5×
-// the checksum on both sides: streaming then costs one pass with no
-// second look at differing ranges.
+// chooseMode decides, per side, whether it streams or pushes down, and
+// names the run's mode: stream (both stream, merge-compare), pushdown (both
+// aggregate in SQL) or mixed (range aggregates from SQL on one side and
+// from Go on the other). In auto it measures, on each side, reading a
+// sample of canonical rows against checksumming the same sample in the
+// database, and a side streams unless reading is more than 1.5× slower.
 func (e *engine) chooseMode(ctx context.Context) (string, string, error) {
-	switch e.spec.Mode {
-	case "stream", "pushdown":
-		return e.spec.Mode, "requested", nil
-	}
+	s := e.spec
+	want := [2]string{first(s.SourceMode, s.Mode), first(s.SinkMode, s.Mode)}
+	reason := "requested"
 	var t [2][2]time.Duration
-	g, gctx := errgroup.WithContext(ctx)
-	for i, s := range []*side{e.src, e.dst} {
-		g.Go(func() (err error) {
-			t[i][0], t[i][1], err = s.measure(gctx, e.cmp)
-			return err
-		})
+	if want[0] == "auto" || want[1] == "auto" {
+		g, gctx := errgroup.WithContext(ctx)
+		for i, sd := range []*side{e.src, e.dst} {
+			if want[i] != "auto" {
+				continue
+			}
+			g.Go(func() (err error) {
+				t[i][0], t[i][1], err = sd.measure(gctx, e.cmp)
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return "", "", err
+		}
+		reason = fmt.Sprintf("sample of %d rows: source stream %s vs checksum %s, sink stream %s vs checksum %s",
+			sampleRows, t[0][0].Round(time.Millisecond), t[0][1].Round(time.Millisecond), t[1][0].Round(time.Millisecond), t[1][1].Round(time.Millisecond))
 	}
-	if err := g.Wait(); err != nil {
-		return "", "", err
+	for i, sd := range []*side{e.src, e.dst} {
+		if want[i] == "auto" {
+			want[i] = "stream"
+			if t[i][0] > t[i][1]*3/2+5*time.Millisecond {
+				want[i] = "pushdown"
+			}
+		}
+		sd.push = want[i] == "pushdown"
 	}
-	reason := fmt.Sprintf("sample of %d rows: source stream %s vs checksum %s, sink stream %s vs checksum %s",
-		sampleRows, t[0][0].Round(time.Millisecond), t[0][1].Round(time.Millisecond), t[1][0].Round(time.Millisecond), t[1][1].Round(time.Millisecond))
-	for _, st := range t {
-		if st[0] > st[1]*3/2+5*time.Millisecond {
-			return "pushdown", reason, nil
+	e.rep.SourceMode, e.rep.SinkMode = want[0], want[1]
+	switch {
+	case want[0] == want[1]:
+		return want[0], reason, nil
+	default:
+		return "mixed", reason, nil
+	}
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
 		}
 	}
-	return "stream", reason, nil
+	return "auto"
 }
 
 // measure times streaming and checksumming one sample of the table.

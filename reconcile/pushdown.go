@@ -37,8 +37,14 @@ func (e *engine) pushdown(ctx context.Context) error {
 		e.rep.SourceRows, e.rep.SinkRows = a.Count, b.Count
 		return e.checkRange(ctx, keyRange{}, a, b, leaf)
 	}
-	if _, ok := e.src.d.BucketExpr("k", nil); ok && e.p.nKeys == 1 && e.p.cols[0].Format.Class == dialect.ClassInt {
-		if _, ok := e.dst.d.BucketExpr("k", nil); ok {
+	if e.p.nKeys == 1 && e.p.cols[0].Format.Class == dialect.ClassInt {
+		ok := true
+		for _, s := range []*side{e.src, e.dst} {
+			if _, can := s.d.BucketExpr("k", nil); s.push && !can {
+				ok = false
+			}
+		}
+		if ok {
 			return e.buckets(ctx, est, leaf)
 		}
 	}
@@ -71,15 +77,26 @@ func (e *engine) estimate(ctx context.Context) (int64, error) {
 func (e *engine) checksumBoth(ctx context.Context, r keyRange) (agg, agg, error) {
 	var a, b agg
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { a, err = e.src.checksum(gctx, r); return })
-	g.Go(func() (err error) { b, err = e.dst.checksum(gctx, r); return })
+	for i, s := range []*side{e.src, e.dst} {
+		g.Go(func() error {
+			aggs, err := e.rangeAggs(gctx, s, r, nil)
+			if err == nil {
+				if i == 0 {
+					a = aggs[0]
+				} else {
+					b = aggs[0]
+				}
+			}
+			return err
+		})
+	}
 	return a, b, g.Wait()
 }
 
 // checkRange settles one range whose aggregates are known: equal ranges
 // are done, small ones are merge-compared row by row, large ones split.
 func (e *engine) checkRange(ctx context.Context, r keyRange, a, b agg, leaf int64) error {
-	if a == b {
+	if a, b = norm(a), norm(b); a == b {
 		return nil
 	}
 	e.rep.RangesDiffering++
@@ -108,14 +125,11 @@ func (e *engine) ranged(ctx context.Context, r keyRange, rows int64, fanout int,
 	g, gctx := errgroup.WithContext(ctx)
 	for si, s := range []*side{e.src, e.dst} {
 		g.Go(func() error {
-			for i, rr := range ranges {
-				a, err := s.checksum(gctx, rr)
-				if err != nil {
-					return err
-				}
+			res, err := e.rangeAggs(gctx, s, r, bounds)
+			for i, a := range res {
 				aggs[i][si] = a
 			}
-			return nil
+			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -168,6 +182,16 @@ func (e *engine) buckets(ctx context.Context, est, leaf int64) error {
 	g, gctx := errgroup.WithContext(ctx)
 	for si, s := range []*side{e.src, e.dst} {
 		g.Go(func() error {
+			if !s.push {
+				aggs, err := s.streamAggs(gctx, keyRange{}, keys, e.cmp)
+				res[si] = map[string]agg{}
+				for i, a := range aggs {
+					if a.Count > 0 {
+						res[si][strconv.Itoa(i)] = a
+					}
+				}
+				return err
+			}
 			expr, _ := s.d.BucketExpr(s.keyOrd[0], bounds)
 			m, err := s.groupChecksum(gctx, expr)
 			res[si] = m

@@ -74,7 +74,9 @@ type Report struct {
 	Differences        []Difference     `json:"differences"`
 	StoppedEarly       bool             `json:"stopped_early"`
 	Settled            int64            `json:"settled"`
-	Mode               string           `json:"mode"`
+	Mode               string           `json:"mode"` // stream, pushdown or mixed
+	SourceMode         string           `json:"source_mode"`
+	SinkMode           string           `json:"sink_mode"`
 	ModeReason         string           `json:"mode_reason,omitempty"`
 	TimestampPrecision string           `json:"timestamp_precision"`
 	Compared           []ColumnInfo     `json:"compared_columns"`
@@ -109,7 +111,7 @@ func (r *Report) WriteTable(w io.Writer) {
 	if r.StoppedEarly {
 		fmt.Fprintf(w, "stopped early\tmax-diffs reached; counts are lower bounds\n")
 	}
-	fmt.Fprintf(w, "mode\t%s (%s)\n", r.Mode, r.ModeReason)
+	fmt.Fprintf(w, "mode\t%s (source %s, sink %s; %s)\n", r.Mode, r.SourceMode, r.SinkMode, r.ModeReason)
 	fmt.Fprintf(w, "timestamps\ttruncated to %s, UTC\n", r.TimestampPrecision)
 	fmt.Fprintf(w, "elapsed\t%d ms, %d queries, %d ranges (%d differing), %d rows read\n", r.ElapsedMS, r.Queries, r.Ranges, r.RangesDiffering, r.RowsRead)
 	if len(r.Columns) > 0 {

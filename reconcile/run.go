@@ -142,7 +142,7 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	e.rep.Mode, e.rep.ModeReason = mode, reason
 	e.log.Debug("reconcile", "mode", mode, "reason", reason, "source_sql", e.src.row)
 	switch mode {
-	case "stream":
+	case "stream": // both stream: merge-compare once, no aggregates needed
 		err = e.streamAll(ctx)
 	default:
 		err = e.pushdown(ctx)

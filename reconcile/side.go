@@ -28,6 +28,7 @@ type side struct {
 	cols      []dialect.Column
 	formats   []dialect.Format
 	nKeys     int
+	push      bool     // pushdown: aggregates computed by the database
 	row       string   // canonical row expression, keys first
 	keyCan    []string // canonical key expressions
 	keyOrd    []string // key order expressions

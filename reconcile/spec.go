@@ -24,6 +24,7 @@ type Spec struct {
 	FloatDigits          int               // significant digits floats are compared at (default 15)
 	FloatTolerance       float64           // absolute tolerance for floats (overrides digits when > 0)
 	Mode                 string            // auto, pushdown or stream (default auto)
+	SourceMode, SinkMode string            // per-side override of Mode: auto, pushdown or stream
 	MaxDiffs             int               // stop after this many differences; 0 = no limit
 	Timeout              time.Duration     // whole run; 0 = none
 	Settle               time.Duration     // re-check differing keys after this delay
@@ -55,10 +56,12 @@ func (s *Spec) validate() error {
 	if s.Table == "" {
 		return cdcops.Errorf(cdcops.EINVALID, "pass --table schema.table", "a table is required")
 	}
-	switch s.Mode {
-	case "", "auto", "pushdown", "stream":
-	default:
-		return cdcops.Errorf(cdcops.EINVALID, "use --mode auto, pushdown or stream", "invalid mode %q", s.Mode)
+	for _, m := range []string{s.Mode, s.SourceMode, s.SinkMode} {
+		switch m {
+		case "", "auto", "pushdown", "stream":
+		default:
+			return cdcops.Errorf(cdcops.EINVALID, "use --mode auto, pushdown or stream", "invalid mode %q", m)
+		}
 	}
 	if _, err := s.tsDigits(); err != nil {
 		return err

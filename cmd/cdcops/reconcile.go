@@ -29,6 +29,7 @@ type reconcileOptions struct {
 	floatDigits            int
 	floatTolerance         float64
 	mode                   string
+	sourceMode, sinkMode   string
 	maxDiffs               int
 	timeout, settle        time.Duration
 	partitionBy            string
@@ -86,6 +87,8 @@ func reconcileFlags(fs *pflag.FlagSet, o *reconcileOptions) {
 	fs.IntVar(&o.floatDigits, "float-digits", 15, "significant digits floats are compared at")
 	fs.Float64Var(&o.floatTolerance, "float-tolerance", 0, "absolute tolerance for floats (overrides --float-digits)")
 	fs.StringVar(&o.mode, "mode", "auto", "auto, stream or pushdown")
+	fs.StringVar(&o.sourceMode, "source-mode", "", "override --mode for the source side only")
+	fs.StringVar(&o.sinkMode, "sink-mode", "", "override --mode for the sink side only")
 	fs.IntVar(&o.maxDiffs, "max-diffs", 1000, "stop after this many differences (0 = no limit)")
 	fs.DurationVar(&o.timeout, "timeout", 0, "give up after this long (0 = no limit)")
 	fs.DurationVar(&o.settle, "settle", 0, "re-check differing rows after this delay and drop those that converged")
@@ -102,7 +105,7 @@ func (o *reconcileOptions) spec() (reconcile.Spec, error) {
 		Key: o.key, Columns: o.columns, ExcludeColumns: o.exclude,
 		SourceWhere: o.where, SinkWhere: o.where,
 		TimestampPrecision: o.tsPrecision, FloatDigits: o.floatDigits, FloatTolerance: o.floatTolerance,
-		Mode: o.mode, MaxDiffs: o.maxDiffs, Timeout: o.timeout, Settle: o.settle, PartitionBy: o.partitionBy,
+		Mode: o.mode, SourceMode: o.sourceMode, SinkMode: o.sinkMode, MaxDiffs: o.maxDiffs, Timeout: o.timeout, Settle: o.settle, PartitionBy: o.partitionBy,
 	}
 	if o.sourceWhere != "" {
 		s.SourceWhere = o.sourceWhere
