@@ -15,7 +15,32 @@ const (
 	defaultMaxRanges = 10000 // single-pass bucket query (integer keys)
 	rangedFanout     = 64    // per-range queries (other keys)
 	splitFanout      = 16
+	pendingRanges    = 256 // differing small ranges read back in one query per side
 )
+
+// flushPending reads all queued differing ranges in one ordered query per
+// side and merge-compares them: one round trip instead of one per range.
+func (e *engine) flushPending(ctx context.Context) error {
+	if len(e.pending) == 0 {
+		return nil
+	}
+	rs := e.pending
+	e.pending = nil
+	sort.Slice(rs, func(i, j int) bool { return rangeLess(e.cmp, rs[i], rs[j]) })
+	_, _, err := e.mergeRange(ctx, keyRange{Or: rs})
+	return err
+}
+
+// rangeLess orders disjoint ranges by their lower bound (nil = -inf).
+func rangeLess(cmp keyCmp, a, b keyRange) bool {
+	switch {
+	case a.Lo == nil:
+		return b.Lo != nil
+	case b.Lo == nil:
+		return false
+	}
+	return cmp.compare(encodeKey(a.Lo), encodeKey(b.Lo)) < 0
+}
 
 // pushdown compares per-range counts and md5 sums computed by the
 // databases, and reads only the ranges whose sums differ.
@@ -35,7 +60,10 @@ func (e *engine) pushdown(ctx context.Context) error {
 			return err
 		}
 		e.rep.SourceRows, e.rep.SinkRows = a.Count, b.Count
-		return e.checkRange(ctx, keyRange{}, a, b, leaf)
+		if err := e.checkRange(ctx, keyRange{}, a, b, leaf); err != nil {
+			return err
+		}
+		return e.flushPending(ctx)
 	}
 	if e.p.nKeys == 1 && e.p.cols[0].Format.Class == dialect.ClassInt {
 		ok := true
@@ -45,10 +73,16 @@ func (e *engine) pushdown(ctx context.Context) error {
 			}
 		}
 		if ok {
-			return e.buckets(ctx, est, leaf)
+			if err := e.buckets(ctx, est, leaf); err != nil {
+				return err
+			}
+			return e.flushPending(ctx)
 		}
 	}
-	return e.ranged(ctx, keyRange{}, est, rangedFanout, leaf, true)
+	if err := e.ranged(ctx, keyRange{}, est, rangedFanout, leaf, true); err != nil {
+		return err
+	}
+	return e.flushPending(ctx)
 }
 
 // estimate is the larger side's row count: the catalog's estimate, or a
@@ -101,8 +135,11 @@ func (e *engine) checkRange(ctx context.Context, r keyRange, a, b agg, leaf int6
 	}
 	e.rep.RangesDiffering++
 	if max(a.Count, b.Count) <= leaf*2 || a.Count == 0 || b.Count == 0 {
-		_, _, err := e.mergeRange(ctx, r)
-		return err
+		e.pending = append(e.pending, r)
+		if len(e.pending) >= pendingRanges {
+			return e.flushPending(ctx)
+		}
+		return nil
 	}
 	return e.ranged(ctx, r, max(a.Count, b.Count), splitFanout, leaf, false)
 }

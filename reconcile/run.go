@@ -23,6 +23,7 @@ type engine struct {
 	col      *collector
 	rep      *Report
 	log      *slog.Logger
+	pending  []keyRange // differing small ranges waiting to be read (pushdown)
 }
 
 // Run compares the spec's source and sink tables and returns the report.

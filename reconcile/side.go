@@ -133,9 +133,11 @@ func (s *side) setPlan(p *plan, userWhere string) {
 	}
 }
 
-// keyRange is [Lo, Hi) in key order; nil bounds are open.
+// keyRange is [Lo, Hi) in key order; nil bounds are open. With Or set it
+// is instead the union of those (ascending, disjoint) ranges.
 type keyRange struct {
 	Lo, Hi []string // canonical key texts
+	Or     []keyRange
 }
 
 // pred is the WHERE text (user filter and range) with its arguments.
@@ -145,11 +147,30 @@ func (s *side) pred(r keyRange) (string, []any) {
 	if s.where != "" {
 		conds = append(conds, s.where)
 	}
+	if r.Or != nil {
+		ors := make([]string, 0, len(r.Or))
+		for _, sub := range r.Or {
+			c := s.rangeConds(sub, &args)
+			if len(c) == 0 {
+				c = []string{"1=1"}
+			}
+			ors = append(ors, "("+strings.Join(c, " AND ")+")")
+		}
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+	} else {
+		conds = append(conds, s.rangeConds(r, &args)...)
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// rangeConds are the key conditions of [r.Lo, r.Hi), adding arguments.
+func (s *side) rangeConds(r keyRange, args *[]any) []string {
+	var conds []string
 	bound := func(vals []string, op string) {
 		ps := make([]string, len(vals))
 		for i, v := range vals {
-			ps[i] = s.d.Param(len(args)+1, s.cols[i], s.formats[i])
-			args = append(args, s.arg(i, v))
+			ps[i] = s.d.Param(len(*args)+1, s.cols[i], s.formats[i])
+			*args = append(*args, s.arg(i, v))
 		}
 		if len(vals) == 1 {
 			conds = append(conds, s.keyOrd[0]+" "+op+" "+ps[0])
@@ -163,7 +184,7 @@ func (s *side) pred(r keyRange) (string, []any) {
 	if r.Hi != nil {
 		bound(r.Hi, "<")
 	}
-	return strings.Join(conds, " AND "), args
+	return conds
 }
 
 func (s *side) arg(i int, v string) any {
