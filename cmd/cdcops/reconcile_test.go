@@ -176,6 +176,7 @@ func TestReconcileCommandBadInput(t *testing.T) {
 		{"bad precision", []string{"--table", "orders", "--timestamp-precision", "ns"}, 2, "invalid timestamp precision"},
 		{"bad partition", []string{"--table", "orders", "--partition-by", "placed_at:week"}, 2, "invalid --partition-by"},
 		{"no table", nil, 2, "needs --source, --sink and --table"},
+		{"statement smuggled in --where", []string{"--table", "orders", "--where", "1=1; DROP TABLE canary; --"}, 3, "check the --where filters"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -252,5 +253,13 @@ func TestReconcileCommandSQLiteSink(t *testing.T) {
 	_ = json.Unmarshal([]byte(out), &rep)
 	if code != 1 || rep["missing"] != 1.0 || rep["changed"] != 0.0 || rep["extra"] != 0.0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	// A statement smuggled into --sink-where cannot write: reads are query_only.
+	code, _, stderr = run(t, "--state", f.state, "reconcile", "--source", f.pg, "--sink", "sqlite://"+path, "--table", "orders",
+		"--sink-where", "1=1; DELETE FROM orders; --")
+	check := testenv.Open(t, "sqlite://"+path)
+	var n int
+	if err := check.QueryRow("SELECT count(*) FROM orders").Scan(&n); err != nil || n != 49 {
+		t.Fatalf("sink rows after smuggled DELETE = %d, %v (exit %d: %s)", n, err, code, stderr)
 	}
 }

@@ -191,11 +191,19 @@ func (SQLite) GroupChecksum(group, row, from, where string) string {
 
 func (SQLite) BucketExpr(string, []int64) (string, bool) { return "", false }
 
+// Snapshot makes the connection read-only (query_only: a --where can
+// never write) and opens a read transaction.
 func (SQLite) Snapshot(ctx context.Context, conn *sql.Conn) (func(), error) {
+	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
+		return nil, fmt.Errorf("make connection read-only: %w", err)
+	}
 	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
 		return nil, fmt.Errorf("start snapshot: %w", err)
 	}
-	return func() { _, _ = conn.ExecContext(context.Background(), "ROLLBACK") }, nil
+	return func() {
+		_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+		_, _ = conn.ExecContext(context.Background(), "PRAGMA query_only = 0")
+	}, nil
 }
 
 func (SQLite) Boundaries(keyCanons, keyOrder []string, from, where string, step int64) string {
