@@ -129,7 +129,7 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 			for {
 				select {
 				case <-t.C:
-					s.Progress(e.src.rows.Load() + e.dst.rows.Load())
+					s.Progress(e.src.rows.Load()+e.dst.rows.Load(), e.src.table.EstRows+e.dst.table.EstRows)
 				case <-done:
 					return
 				}

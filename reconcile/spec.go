@@ -19,20 +19,20 @@ type Spec struct {
 	ExcludeColumns       []string
 	SourceWhere          string
 	SinkWhere            string
-	TimestampPrecision   string            // s, ms or us (default us); values are truncated
-	Normalize            map[string]string // column → options, e.g. "trim,casefold", "scale=2", "digits=6", "tolerance=0.01", "as=date"
-	FloatDigits          int               // significant digits floats are compared at (default 15)
-	FloatTolerance       float64           // absolute tolerance for floats (overrides digits when > 0)
-	Mode                 string            // auto, pushdown or stream (default auto)
-	SourceMode, SinkMode string            // per-side override of Mode: auto, pushdown or stream
-	MaxDiffs             int               // stop after this many differences; 0 = no limit
-	Timeout              time.Duration     // whole run; 0 = none
-	Settle               time.Duration     // re-check differing keys after this delay
-	PartitionBy          string            // COL:day|hour|month
-	LeafRows             int               // pushdown: ranges this small are read row by row (default 2000)
-	MaxRanges            int               // pushdown: ranges in the first pass (default 10000 for integer keys)
-	DiffSink             func(Difference)  // receives every difference found (e.g. a JSONL writer)
-	Progress             func(rows int64)  // called now and then with rows read so far
+	TimestampPrecision   string                     // s, ms or us (default us); values are truncated
+	Normalize            map[string]string          // column → options, e.g. "trim,casefold", "scale=2", "digits=6", "tolerance=0.01", "as=date"
+	FloatDigits          int                        // significant digits floats are compared at (default 15)
+	FloatTolerance       float64                    // absolute tolerance for floats (overrides digits when > 0)
+	Mode                 string                     // auto, pushdown or stream (default auto)
+	SourceMode, SinkMode string                     // per-side override of Mode: auto, pushdown or stream
+	MaxDiffs             int                        // stop after this many differences; 0 = no limit
+	Timeout              time.Duration              // whole run; 0 = none
+	Settle               time.Duration              // re-check differing keys after this delay
+	PartitionBy          string                     // COL:day|hour|month
+	LeafRows             int                        // pushdown: ranges this small are read row by row (default 2000)
+	MaxRanges            int                        // pushdown: ranges in the first pass (default 10000 for integer keys)
+	DiffSink             func(Difference)           // receives every difference found (e.g. a JSONL writer)
+	Progress             func(rows, estimate int64) // called now and then: rows read so far, and the catalogs' estimate of the rows to read
 	Logger               *slog.Logger
 	SourceName, SinkName string // labels for output; default the redacted DSNs
 }

@@ -152,7 +152,7 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 		spec.DiffSink = diffs.write
 	}
 	if g.stderrIsTerminal() {
-		spec.Progress = func(rows int64) { fmt.Fprintf(g.stderr, "\r%s: %d rows read…", spec.Table, rows) }
+		spec.Progress = func(rows, estimate int64) { fmt.Fprint(g.stderr, "\r"+progressBar(spec.Table, rows, estimate)) }
 	}
 	spec.Logger = g.log
 	started := time.Now()
@@ -226,4 +226,17 @@ func (d *diffWriter) close() error {
 		return fmt.Errorf("write diff file: %w", d.err)
 	}
 	return err
+}
+
+// progressBar draws "table [#####-----]  45%  9000000/20000000 rows"; the
+// total is the catalogs' estimate, so the bar is capped below 100% until
+// the run ends.
+func progressBar(table string, rows, estimate int64) string {
+	const width = 30
+	if estimate <= 0 {
+		return fmt.Sprintf("%s: %d rows read", table, rows)
+	}
+	frac := min(float64(rows)/float64(estimate), 0.99)
+	n := int(frac * width)
+	return fmt.Sprintf("%s [%s%s] %3d%%  %d/~%d rows", table, strings.Repeat("#", n), strings.Repeat("-", width-n), int(frac*100), rows, estimate)
 }

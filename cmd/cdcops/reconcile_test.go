@@ -263,3 +263,15 @@ func TestReconcileCommandSQLiteSink(t *testing.T) {
 		t.Fatalf("sink rows after smuggled DELETE = %d, %v (exit %d: %s)", n, err, code, stderr)
 	}
 }
+
+func TestProgressBar(t *testing.T) {
+	if got := progressBar("t", 50, 200); got != "t [#######-----------------------]  25%  50/~200 rows" {
+		t.Errorf("bar = %q", got)
+	}
+	if got := progressBar("t", 500, 200); !strings.Contains(got, " 99%") {
+		t.Errorf("overrun estimate: %q", got)
+	}
+	if got := progressBar("t", 5, 0); got != "t: 5 rows read" {
+		t.Errorf("no estimate: %q", got)
+	}
+}
