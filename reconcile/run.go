@@ -151,8 +151,10 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	if err != nil && !errors.Is(err, errStop) {
 		return nil, err
 	}
-	if s.PartitionBy != "" && !e.rep.StoppedEarly {
-		if err := e.partitions(ctx); err != nil {
+	if s.PartitionBy != "" {
+		if e.rep.StoppedEarly {
+			e.rep.Notes = append(e.rep.Notes, "--partition-by skipped: the run stopped at --max-diffs")
+		} else if err := e.partitions(ctx); err != nil {
 			return nil, err
 		}
 	}
