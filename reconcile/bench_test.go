@@ -169,9 +169,9 @@ func (e *benchEnv) run(b *testing.B, src, sink string, found map[string]string) 
 	}
 	var rep *reconcile.Report
 	var err error
-	start := time.Now()
 	var elapsed time.Duration
 	rss := peakRSS(func() {
+		start := time.Now()
 		rep, err = reconcile.Run(context.Background(), spec)
 		elapsed = time.Since(start)
 	})
