@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strconv"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -204,10 +205,12 @@ func (e *engine) buckets(ctx context.Context, est, leaf int64) error {
 		maxRanges = defaultMaxRanges
 	}
 	step := max(leaf/2, est/maxRanges, 1)
+	start := time.Now()
 	keys, err := e.src.boundaries(ctx, keyRange{}, step)
 	if err != nil {
 		return err
 	}
+	e.log.Debug("planned ranges", "ranges", len(keys)+1, "rows_per_range", step, "took", time.Since(start))
 	bounds := make([]int64, len(keys))
 	for i, k := range keys {
 		if bounds[i], err = strconv.ParseInt(k[0], 10, 64); err != nil {
@@ -219,6 +222,8 @@ func (e *engine) buckets(ctx context.Context, est, leaf int64) error {
 	g, gctx := errgroup.WithContext(ctx)
 	for si, s := range []*side{e.src, e.dst} {
 		g.Go(func() error {
+			start := time.Now()
+			defer func() { e.log.Debug("range aggregates", "side", s.name, "push", s.push, "took", time.Since(start)) }()
 			if !s.push {
 				aggs, err := s.streamAggs(gctx, keyRange{}, keys, e.cmp)
 				res[si] = map[string]agg{}
