@@ -108,28 +108,32 @@ func TestFeatures(t *testing.T) {
 			t.Fatalf("excluded column still compared: %v", rep.Columns)
 		}
 	})
-	t.Run("per-side where", func(t *testing.T) {
-		s := base
-		s.SourceWhere, s.SinkWhere = "tenant = 't0'", "tenant = 't0'"
-		rep, err := Run(context.Background(), s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !rep.Equal || rep.SourceRows != 100 || rep.SinkRows != 100 {
-			t.Fatalf("t0 only: equal=%v rows %d/%d %v", rep.Equal, rep.SourceRows, rep.SinkRows, kinds(rep))
-		}
-	})
-	t.Run("max diffs stops early", func(t *testing.T) {
-		s := base
-		s.MaxDiffs, s.Mode = 2, "stream"
-		rep, err := Run(context.Background(), s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !rep.StoppedEarly || rep.Total() != 2 || len(rep.Differences) != 2 || rep.Equal {
-			t.Fatalf("stopped=%v total=%d", rep.StoppedEarly, rep.Total())
-		}
-	})
+	for _, mode := range []string{"stream", "pushdown"} {
+		t.Run("per-side where/"+mode, func(t *testing.T) {
+			s := base
+			s.Mode, s.LeafRows = mode, 3
+			s.SourceWhere, s.SinkWhere = "tenant = 't0'", "tenant IN ('t0', 't9')"
+			rep, err := Run(context.Background(), s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{"tenant=t9,seq=999": Extra}
+			if got := kinds(rep); fmt.Sprint(got) != fmt.Sprint(want) || rep.SourceRows != 100 || rep.SinkRows != 101 {
+				t.Fatalf("t0 only: %v rows %d/%d", got, rep.SourceRows, rep.SinkRows)
+			}
+		})
+		t.Run("max diffs stops early/"+mode, func(t *testing.T) {
+			s := base
+			s.MaxDiffs, s.Mode, s.LeafRows = 2, mode, 3
+			rep, err := Run(context.Background(), s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.StoppedEarly || rep.Total() != 2 || len(rep.Differences) != 2 || rep.Equal {
+				t.Fatalf("stopped=%v total=%d", rep.StoppedEarly, rep.Total())
+			}
+		})
+	}
 	t.Run("partition by day", func(t *testing.T) {
 		s := base
 		s.PartitionBy = "created_at:day"
