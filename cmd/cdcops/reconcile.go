@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -93,7 +95,7 @@ func reconcileFlags(fs *pflag.FlagSet, o *reconcileOptions) {
 	fs.DurationVar(&o.timeout, "timeout", 0, "give up after this long (0 = no limit)")
 	fs.DurationVar(&o.settle, "settle", 0, "re-check differing rows after this delay and drop those that converged")
 	fs.StringVar(&o.partitionBy, "partition-by", "", "also compare count and checksum per COL:day|hour|month")
-	fs.StringVar(&o.diffFile, "diff-file", "", "write every differing row to this file as JSON lines")
+	fs.StringVar(&o.diffFile, "diff-file", "", "write every differing row to this file: JSON lines, or CSV when it ends in .csv")
 	fs.StringVar(&o.pairs, "pairs", "", "YAML file listing table pairs to reconcile in parallel")
 	fs.BoolVar(&o.record, "record", true, "record the run in the state store (--state)")
 }
@@ -196,12 +198,15 @@ func recordRun(ctx context.Context, store *state.Store, started time.Time, rep *
 	return err
 }
 
-// diffWriter writes differences as JSON lines; safe for concurrent use.
+// diffWriter writes differences as JSON lines, or as CSV when the file
+// name ends in .csv; safe for concurrent use.
 type diffWriter struct {
-	mu  sync.Mutex
-	f   *os.File
-	enc *json.Encoder
-	err error
+	mu     sync.Mutex
+	f      *os.File
+	enc    *json.Encoder
+	csv    *csv.Writer
+	header []string // CSV: column names, fixed by the first difference
+	err    error
 }
 
 func newDiffWriter(path string) (*diffWriter, error) {
@@ -209,18 +214,87 @@ func newDiffWriter(path string) (*diffWriter, error) {
 	if err != nil {
 		return nil, cdcops.Errorf(cdcops.EINVALID, "check the --diff-file path is writable", "create diff file: %v", err)
 	}
-	return &diffWriter{f: f, enc: json.NewEncoder(f)}, nil
+	d := &diffWriter{f: f}
+	if strings.HasSuffix(strings.ToLower(path), ".csv") {
+		d.csv = csv.NewWriter(f)
+	} else {
+		d.enc = json.NewEncoder(f)
+	}
+	return d, nil
 }
 
 func (d *diffWriter) write(diff reconcile.Difference) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.err == nil {
-		d.err = d.enc.Encode(diff)
+	if d.err != nil {
+		return
 	}
+	if d.enc != nil {
+		d.err = d.enc.Encode(diff)
+		return
+	}
+	if d.header == nil {
+		d.header = csvColumns(diff)
+		row := []string{"kind", "side"}
+		for _, c := range d.header {
+			row = append(row, "source."+c, "sink."+c)
+		}
+		if d.err = d.csv.Write(row); d.err != nil {
+			return
+		}
+	}
+	row := []string{diff.Kind, diff.Side}
+	for _, c := range d.header {
+		row = append(row, csvValue(diff, diff.Source, c), csvValue(diff, diff.Sink, c))
+	}
+	d.err = d.csv.Write(row)
+}
+
+// csvColumns are the key columns, then the other compared columns, each
+// sorted by name: every difference carries at least one full row.
+func csvColumns(diff reconcile.Difference) []string {
+	var keys, others []string
+	seen := map[string]bool{}
+	for k := range diff.Key {
+		keys = append(keys, k)
+		seen[k] = true
+	}
+	for _, m := range []map[string]reconcile.Value{diff.Source, diff.Sink} {
+		for c := range m {
+			if !seen[c] {
+				seen[c] = true
+				others = append(others, c)
+			}
+		}
+	}
+	sort.Strings(keys)
+	sort.Strings(others)
+	return append(keys, others...)
+}
+
+// csvValue is a column's value on one side: "" when the side has no row,
+// \N for SQL NULL.
+func csvValue(diff reconcile.Difference, row map[string]reconcile.Value, col string) string {
+	if row == nil {
+		return ""
+	}
+	v, ok := row[col]
+	if !ok {
+		return ""
+	}
+	if v == nil {
+		return `\N`
+	}
+	return *v
 }
 
 func (d *diffWriter) close() error {
+	if d.csv != nil {
+		d.csv.Flush()
+		if d.err == nil {
+			d.err = d.csv.Error()
+		}
+	}
 	err := d.f.Close()
 	if d.err != nil {
 		return fmt.Errorf("write diff file: %w", d.err)
@@ -228,9 +302,9 @@ func (d *diffWriter) close() error {
 	return err
 }
 
-// progressBar draws "table [#####-----]  45%  9000000/20000000 rows"; the
-// total is the catalogs' estimate, so the bar is capped below 100% until
-// the run ends.
+// progressBar draws "table [#####-----]  45%  9000000/~20000000 rows"; the
+// total is the catalogs' estimate, so the bar stays below 100% until the
+// run ends.
 func progressBar(table string, rows, estimate int64) string {
 	const width = 30
 	if estimate <= 0 {

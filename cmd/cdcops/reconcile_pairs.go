@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -144,6 +145,9 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 		defer store.Close()
 	}
 	var diffs *diffWriter
+	if strings.HasSuffix(strings.ToLower(o.diffFile), ".csv") {
+		return usageError{fmt.Errorf("--diff-file with --pairs writes JSON lines (tables differ in columns); use a .jsonl name")}
+	}
 	if o.diffFile != "" {
 		if diffs, err = newDiffWriter(o.diffFile); err != nil {
 			return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -273,5 +274,41 @@ func TestProgressBar(t *testing.T) {
 	}
 	if got := progressBar("t", 5, 0); got != "t: 5 rows read" {
 		t.Errorf("no estimate: %q", got)
+	}
+}
+
+// --diff-file *.csv: a header of source./sink. columns, one line per
+// difference, \N for NULL and empty cells for the side without the row.
+func TestReconcileDiffFileCSV(t *testing.T) {
+	f := newReconcileFixture(t)
+	path := filepath.Join(t.TempDir(), "diffs.csv")
+	code, _, stderr := run(t, "--state", f.state, "reconcile", "--source", f.pg, "--sink", f.my, "--table", "orders", "--diff-file", path)
+	if code != 1 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"kind", "side", "source.id", "sink.id", "source.amount", "sink.amount", "source.customer", "sink.customer", "source.placed_at", "sink.placed_at"}
+	if fmt.Sprint(recs[0]) != fmt.Sprint(want) || len(recs) != 4 {
+		t.Fatalf("csv:\n%s", data)
+	}
+	byKind := map[string][]string{}
+	for _, r := range recs[1:] {
+		byKind[r[0]] = r
+	}
+	if r := byKind["changed"]; r[6] != "c9" || r[7] != "changed" || r[2] != "9" {
+		t.Errorf("changed row: %v", r)
+	}
+	if r := byKind["missing"]; r[2] != "7" || r[3] != "" || r[6] != "c7" {
+		t.Errorf("missing row: %v", r)
+	}
+	if r := byKind["extra"]; r[3] != "1000" || r[2] != "" || r[7] != "extra" {
+		t.Errorf("extra row: %v", r)
 	}
 }
