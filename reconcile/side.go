@@ -301,9 +301,10 @@ func (s *side) streamSQL(r keyRange, limit int) (string, []any) {
 	if w != "" {
 		q += " WHERE " + w
 	}
-	q += " ORDER BY " + strings.Join(s.keyOrd, ", ")
 	if limit > 0 {
-		q += " LIMIT " + strconv.Itoa(limit)
+		// A sample (auto mode's measurement) needs no order, and ordering
+		// a non-index key would sort the whole table for it.
+		return q + " LIMIT " + strconv.Itoa(limit), args
 	}
-	return q, args
+	return q + " ORDER BY " + strings.Join(s.keyOrd, ", "), args
 }

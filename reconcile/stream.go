@@ -136,7 +136,7 @@ func (s *side) produceN(ctx context.Context, r keyRange, limit int, cmp keyCmp, 
 	defer close(out)
 	q, args := s.streamSQL(r, limit)
 	s.queries.Add(1)
-	b := &batcher{s: s, cmp: cmp, out: out, ctx: ctx}
+	b := &batcher{s: s, cmp: cmp, out: out, ctx: ctx, unordered: limit > 0}
 	b.reset()
 	var err error
 	switch {
@@ -207,6 +207,8 @@ type batcher struct {
 	batch []srow
 	prev  []byte
 	tmp   []byte
+	// unordered: a sample read without ORDER BY; skip the order check.
+	unordered bool
 }
 
 func (b *batcher) reset() {
@@ -257,7 +259,7 @@ func (b *batcher) addText(raw []byte) error {
 
 func (b *batcher) push(text []byte, keyLen int) error {
 	row := srow{text: text, keyLen: keyLen}
-	if b.prev != nil {
+	if b.prev != nil && !b.unordered {
 		switch c := b.cmp.compare(b.prev, row.key()); {
 		case c == 0:
 			row.dup = true
