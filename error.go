@@ -79,8 +79,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // Errorf builds an *Error with a code and hint; the message is formatted
 // like fmt.Errorf, and a %w verb keeps the cause.
 func Errorf(code ErrorCode, hint, format string, args ...any) error {
-	wrapped := fmt.Errorf(format, args...)
-	return &Error{Code: code, Msg: wrapped.Error(), Hint: hint, Err: errors.Unwrap(wrapped)}
+	// The formatted error is the cause: its text is the message and a %w
+	// inside it still reaches errors.Is/As through Unwrap.
+	return &Error{Code: code, Hint: hint, Err: fmt.Errorf(format, args...)}
 }
 
 // ErrorCodeOf returns the code of the outermost *Error in err's chain, or
