@@ -106,7 +106,10 @@ func (e *engine) estimate(ctx context.Context) (int64, error) {
 			return s.queryErr("count", s.conn.QueryRowContext(gctx, q, args...).Scan(&n[i]))
 		})
 	}
-	return max(n[0], n[1]), g.Wait()
+	if err := g.Wait(); err != nil {
+		return 0, err
+	}
+	return max(n[0], n[1]), nil
 }
 
 func (e *engine) checksumBoth(ctx context.Context, r keyRange) (agg, agg, error) {
