@@ -128,7 +128,8 @@ func (e *engine) checksumBoth(ctx context.Context, r keyRange) (agg, agg, error)
 			return err
 		})
 	}
-	return a, b, g.Wait()
+	err := g.Wait() // before reading a and b
+	return a, b, err
 }
 
 // checkRange settles one range whose aggregates are known: equal ranges
