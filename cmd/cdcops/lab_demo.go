@@ -13,6 +13,7 @@ import (
 
 	"github.com/cdcops/cdcops/connect"
 	"github.com/cdcops/cdcops/lab"
+	"github.com/cdcops/cdcops/lab/faults"
 )
 
 type labDemoOptions struct {
@@ -59,6 +60,7 @@ func demoSteps() []demoStep {
 		{"offsets move on", (*demoRun).offsetsMoveOn},
 		{"back up offsets, diff after the pipeline moved on", (*demoRun).backupAndDiff},
 		{"pipeline fault", (*demoRun).pipelineFault},
+		{"reconcile finds the drift", (*demoRun).reconcileDrift},
 	}
 }
 
@@ -73,6 +75,9 @@ type demoRun struct {
 	steps []demoStepResult
 	// stoppedAt is the source's offset while it was STOPPED.
 	stoppedAt string
+	// pipeline is what the pipeline step built and broke; reconcile checks it.
+	pipeline *faults.DemoResult
+	cleanup  []func() // run at shutdown, after the lab stopped
 }
 
 type demoStepResult struct {
@@ -144,7 +149,12 @@ func (d *demoRun) shutdown() error {
 	}
 	l := d.lab
 	d.lab = nil
-	return l.Close()
+	err := l.Close()
+	for _, f := range d.cleanup {
+		f()
+	}
+	d.cleanup = nil
+	return err
 }
 
 func (d *demoRun) startLab(ctx context.Context) error {

@@ -76,19 +76,19 @@ func (d *demoRun) pipelineFault(ctx context.Context) error {
 	if d.lab == nil {
 		return errors.New("the lab is not running")
 	}
-	return labDemoPipeline(ctx, d.lab, d.out)
-}
-
-// labDemoPipeline runs faults.Demo on l with its SQLite files in a
-// temporary directory, narrating to out.
-func labDemoPipeline(ctx context.Context, l *lab.Lab, out io.Writer) error {
 	dir, err := os.MkdirTemp("", "cdcops-demo-")
 	if err != nil {
 		return fmt.Errorf("demo pipeline dir: %w", err)
 	}
-	defer os.RemoveAll(dir)
-	_, err = faults.Demo(ctx, faults.DemoOptions{ConnectURL: l.ConnectURL(), Kafka: l.KafkaAddr(), Dir: dir, Out: out})
+	d.cleanup = append(d.cleanup, func() { os.RemoveAll(dir) })
+	d.pipeline, err = labDemoPipeline(ctx, d.lab, dir, d.out)
 	return err
+}
+
+// labDemoPipeline runs faults.Demo on l with its SQLite files in dir,
+// narrating to out.
+func labDemoPipeline(ctx context.Context, l *lab.Lab, dir string, out io.Writer) (*faults.DemoResult, error) {
+	return faults.Demo(ctx, faults.DemoOptions{ConnectURL: l.ConnectURL(), Kafka: l.KafkaAddr(), Dir: dir, Out: out})
 }
 
 func connectClientFor(g *globals, l *lab.Lab) *connect.Client {

@@ -33,6 +33,7 @@ failed, 2 usage or configuration error, 3 runtime failure.`,
 		newLabCmd(g),
 		newOffsetsCmd(g),
 		newSnapshotsCmd(g),
+		newReconcileCmd(g),
 	)
 	return root
 }

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"gopkg.in/yaml.v3"
+
+	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/reconcile"
+	"github.com/cdcops/cdcops/state"
+)
+
+// pairsFile is the strict shape of a --pairs YAML file.
+type pairsFile struct {
+	Source      string      `yaml:"source"`
+	Sink        string      `yaml:"sink"`
+	Parallelism int         `yaml:"parallelism"`
+	Defaults    pairEntry   `yaml:"defaults"`
+	Pairs       []pairEntry `yaml:"pairs"`
+}
+
+type pairEntry struct {
+	Source             string            `yaml:"source"`
+	Sink               string            `yaml:"sink"`
+	Table              string            `yaml:"table"`
+	SinkTable          string            `yaml:"sink_table"`
+	Key                []string          `yaml:"key"`
+	Columns            []string          `yaml:"columns"`
+	ExcludeColumns     []string          `yaml:"exclude_columns"`
+	SourceWhere        string            `yaml:"source_where"`
+	SinkWhere          string            `yaml:"sink_where"`
+	TimestampPrecision string            `yaml:"timestamp_precision"`
+	Normalize          map[string]string `yaml:"normalize"`
+	Mode               string            `yaml:"mode"`
+	MaxDiffs           *int              `yaml:"max_diffs"`
+	PartitionBy        string            `yaml:"partition_by"`
+}
+
+// pairsSummary is the one result of a --pairs run.
+type pairsSummary struct {
+	Equal     bool                `json:"equal"`
+	Tables    int                 `json:"tables"`
+	Different int                 `json:"different"`
+	Failed    int                 `json:"failed"`
+	ElapsedMS int64               `json:"elapsed_ms"`
+	Results   []*reconcile.Report `json:"results"`
+	Errors    []pairError         `json:"errors,omitempty"`
+}
+
+type pairError struct {
+	Table string `json:"table"`
+	Error string `json:"error"`
+	Hint  string `json:"hint,omitempty"`
+}
+
+func loadPairs(path string) (*pairsFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, cdcops.Errorf(cdcops.EINVALID, "check the --pairs path", "read pairs file: %v", err)
+	}
+	var pf pairsFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&pf); err != nil && err != io.EOF {
+		return nil, cdcops.Errorf(cdcops.EINVALID, "see docs/reconcile.md for the keys a pairs file accepts", "pairs file %s: %v", path, err)
+	}
+	if len(pf.Pairs) == 0 {
+		return nil, cdcops.Errorf(cdcops.EINVALID, "list tables under pairs:", "pairs file %s lists no pairs", path)
+	}
+	for i, p := range pf.Pairs {
+		if p.Table == "" {
+			return nil, cdcops.Errorf(cdcops.EINVALID, "give every pair a table:", "pair %d in %s has no table", i+1, path)
+		}
+	}
+	return &pf, nil
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// pairSpec merges a pair over the file's defaults and the command's flags.
+func pairSpec(pf *pairsFile, p pairEntry, o *reconcileOptions) (reconcile.Spec, error) {
+	base, err := o.spec()
+	if err != nil {
+		return base, err
+	}
+	d := pf.Defaults
+	s := base
+	s.Source = first(p.Source, d.Source, pf.Source, o.source)
+	s.Sink = first(p.Sink, d.Sink, pf.Sink, o.sink)
+	s.Table, s.SinkTable = p.Table, p.SinkTable
+	s.Key, s.Columns, s.ExcludeColumns = p.Key, p.Columns, p.ExcludeColumns
+	s.SourceWhere, s.SinkWhere = first(p.SourceWhere, d.SourceWhere), first(p.SinkWhere, d.SinkWhere)
+	s.TimestampPrecision = first(p.TimestampPrecision, d.TimestampPrecision, o.tsPrecision)
+	s.Mode = first(p.Mode, d.Mode, o.mode)
+	s.PartitionBy = first(p.PartitionBy, d.PartitionBy)
+	if p.MaxDiffs != nil {
+		s.MaxDiffs = *p.MaxDiffs
+	} else if d.MaxDiffs != nil {
+		s.MaxDiffs = *d.MaxDiffs
+	}
+	s.Normalize = map[string]string{}
+	for _, m := range []map[string]string{base.Normalize, d.Normalize, p.Normalize} {
+		for k, v := range m {
+			s.Normalize[k] = v
+		}
+	}
+	if s.Source == "" || s.Sink == "" {
+		return s, cdcops.Errorf(cdcops.EINVALID, "set source: and sink: in the pairs file (top level or per pair) or pass --source/--sink",
+			"pair %s has no source or sink DSN", p.Table)
+	}
+	return s, nil
+}
+
+func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) error {
+	pf, err := loadPairs(o.pairs)
+	if err != nil {
+		return err
+	}
+	specs := make([]reconcile.Spec, len(pf.Pairs))
+	for i, p := range pf.Pairs {
+		if specs[i], err = pairSpec(pf, p, o); err != nil {
+			return err
+		}
+	}
+	var store *state.Store
+	if o.record {
+		if store, err = state.Open(ctx, g.stateURL); err != nil {
+			return err
+		}
+		defer store.Close()
+	}
+	var diffs *diffWriter
+	if strings.HasSuffix(strings.ToLower(o.diffFile), ".csv") {
+		return usageError{fmt.Errorf("--diff-file with --pairs writes JSON lines (tables differ in columns); use a .jsonl name")}
+	}
+	if o.diffFile != "" {
+		if diffs, err = newDiffWriter(o.diffFile); err != nil {
+			return err
+		}
+		defer diffs.close()
+	}
+	start := time.Now()
+	sum := &pairsSummary{Tables: len(specs), Results: make([]*reconcile.Report, len(specs))}
+	errs := make([]error, len(specs))
+	var mu sync.Mutex
+	var eg errgroup.Group
+	limit := pf.Parallelism
+	if limit <= 0 {
+		limit = 2
+	}
+	eg.SetLimit(limit)
+	for i := range specs {
+		eg.Go(func() error {
+			spec := specs[i]
+			spec.Logger = g.log
+			if diffs != nil {
+				table := spec.Table
+				spec.DiffSink = func(d reconcile.Difference) {
+					d.Key["_table"] = table
+					diffs.write(d)
+				}
+			}
+			started := time.Now()
+			rep, err := reconcile.Run(ctx, spec)
+			if err == nil && store != nil {
+				mu.Lock()
+				if rerr := recordRun(ctx, store, started, rep); rerr != nil {
+					g.log.Warn("could not record the run in the state store", "err", rerr)
+				}
+				mu.Unlock()
+			}
+			sum.Results[i], errs[i] = rep, err
+			return nil
+		})
+	}
+	_ = eg.Wait()
+	sum.Equal = true
+	results := sum.Results[:0]
+	for i, rep := range sum.Results {
+		if errs[i] != nil {
+			sum.Failed++
+			sum.Equal = false
+			sum.Errors = append(sum.Errors, pairError{Table: specs[i].Table, Error: errs[i].Error(), Hint: cdcops.HintOf(errs[i])})
+			continue
+		}
+		if !rep.Equal {
+			sum.Different++
+			sum.Equal = false
+		}
+		results = append(results, rep)
+	}
+	sum.Results = results
+	sum.ElapsedMS = time.Since(start).Milliseconds()
+	err = g.print(sum, func(w io.Writer) {
+		fmt.Fprintln(w, "RESULT\tSOURCE TABLE\tSINK TABLE\tSOURCE ROWS\tSINK ROWS\tMISSING\tEXTRA\tCHANGED\tDUPLICATES")
+		for _, r := range sum.Results {
+			verdict := "equal"
+			if !r.Equal {
+				verdict = "DIFFERENT"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\n", verdict, r.SourceTable, r.SinkTable, r.SourceRows, r.SinkRows, r.Missing, r.Extra, r.Changed, r.Duplicates)
+		}
+		for _, e := range sum.Errors {
+			fmt.Fprintf(w, "ERROR\t%s\t%s\t%s\n", e.Table, e.Error, e.Hint)
+		}
+		fmt.Fprintf(w, "\n%d tables, %d different, %d failed, %d ms\n", sum.Tables, sum.Different, sum.Failed, sum.ElapsedMS)
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case sum.Failed > 0:
+		return exitStatus(3)
+	case sum.Different > 0:
+		return exitStatus(1)
+	}
+	return nil
+}

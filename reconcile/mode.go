@@ -1,0 +1,99 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+const sampleRows = 20000
+
+// chooseMode decides, per side, whether it streams or pushes down, and
+// names the run's mode: stream (both stream, merge-compare), pushdown (both
+// aggregate in SQL) or mixed (range aggregates from SQL on one side and
+// from Go on the other). In auto it measures, on each side, reading a
+// sample of canonical rows against checksumming the same sample in the
+// database, and a side streams unless reading is more than 1.5× slower.
+func (e *engine) chooseMode(ctx context.Context) (string, string, error) {
+	s := e.spec
+	want := [2]string{first(s.SourceMode, s.Mode), first(s.SinkMode, s.Mode)}
+	reason := "requested"
+	var t [2][2]time.Duration
+	if want[0] == "auto" || want[1] == "auto" {
+		g, gctx := errgroup.WithContext(ctx)
+		for i, sd := range []*side{e.src, e.dst} {
+			if want[i] != "auto" {
+				continue
+			}
+			g.Go(func() (err error) {
+				t[i][0], t[i][1], err = sd.measure(gctx, e.cmp)
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return "", "", err
+		}
+		reason = fmt.Sprintf("sample of %d rows: source stream %s vs checksum %s, sink stream %s vs checksum %s",
+			sampleRows, t[0][0].Round(time.Millisecond), t[0][1].Round(time.Millisecond), t[1][0].Round(time.Millisecond), t[1][1].Round(time.Millisecond))
+	}
+	for i, sd := range []*side{e.src, e.dst} {
+		if want[i] == "auto" {
+			want[i] = "stream"
+			if t[i][0] > t[i][1]*3/2+5*time.Millisecond {
+				want[i] = "pushdown"
+			}
+		}
+		sd.push = want[i] == "pushdown"
+	}
+	e.rep.SourceMode, e.rep.SinkMode = want[0], want[1]
+	switch {
+	case want[0] == want[1]:
+		return want[0], reason, nil
+	default:
+		return "mixed", reason, nil
+	}
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return "auto"
+}
+
+// measure times streaming and checksumming one sample of the table.
+func (s *side) measure(ctx context.Context, cmp keyCmp) (stream, checksum time.Duration, err error) {
+	before := s.rows.Load()
+	start := time.Now()
+	ch := make(chan []srow, 8)
+	done := make(chan struct{})
+	go func() {
+		for range ch {
+		}
+		close(done)
+	}()
+	err = s.produceN(ctx, keyRange{}, sampleRows, cmp, ch)
+	<-done
+	if err != nil {
+		return 0, 0, err
+	}
+	stream = time.Since(start)
+	s.rows.Store(before)
+	w, args := s.pred(keyRange{})
+	from := "(SELECT * FROM " + s.from
+	if w != "" {
+		from += " WHERE " + w
+	}
+	from += " LIMIT " + fmt.Sprint(sampleRows) + ") cdcops_sample"
+	start = time.Now()
+	var a agg
+	if err := s.conn.QueryRowContext(ctx, s.d.Checksum(s.row, from, ""), args...).Scan(&a.Count, &a.Hi, &a.Lo); err != nil {
+		return 0, 0, s.queryErr("sample checksum", err)
+	}
+	s.queries.Add(1)
+	return stream, time.Since(start), nil
+}

@@ -1,0 +1,128 @@
+package state
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/sqlconn"
+)
+
+// Store is an open state database.
+type Store struct {
+	db *sqlconn.DB
+}
+
+// migrations are applied in order; index+1 is the schema version. Keep
+// them portable across SQLite and PostgreSQL (and never edit a shipped one).
+var migrations = []string{
+	`CREATE TABLE reconcile_runs (
+  id          %ID%,
+  started     TEXT NOT NULL,
+  elapsed_ms  BIGINT NOT NULL,
+  source      TEXT NOT NULL,
+  sink        TEXT NOT NULL,
+  source_table TEXT NOT NULL,
+  sink_table  TEXT NOT NULL,
+  equal       INTEGER NOT NULL,
+  source_rows BIGINT NOT NULL,
+  sink_rows   BIGINT NOT NULL,
+  missing     BIGINT NOT NULL,
+  extra       BIGINT NOT NULL,
+  changed     BIGINT NOT NULL,
+  duplicates  BIGINT NOT NULL,
+  summary     TEXT NOT NULL
+)`,
+	`CREATE INDEX reconcile_runs_table ON reconcile_runs (source_table, started)`,
+}
+
+// Open opens (creating when needed) the state store at url.
+func Open(ctx context.Context, url string) (*Store, error) {
+	engine, err := sqlconn.EngineOf(url)
+	if err != nil || engine == sqlconn.MySQL {
+		return nil, cdcops.Errorf(cdcops.EINVALID, "use --state sqlite://PATH or --state postgres://user@host/db",
+			"unsupported state store %q", cdcops.RedactDSN(url))
+	}
+	if engine == sqlconn.SQLite {
+		path := sqlconn.SQLitePath(url)
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, cdcops.Errorf(cdcops.EUNAVAILABLE, "check --state points to a writable directory", "create state directory: %v", err)
+			}
+		}
+	}
+	db, err := sqlconn.Open(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("open state store: %w", err)
+	}
+	s := &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Name is the store's URL with any password redacted.
+func (s *Store) Name() string { return s.db.Name }
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS cdcops_schema_version (version INTEGER NOT NULL)"); err != nil {
+		return cdcops.Errorf(cdcops.EUNAVAILABLE, "check the state store is writable", "init state schema: %v", err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if s.db.Engine == sqlconn.Postgres {
+		// Serialise concurrent first runs.
+		if _, err := tx.ExecContext(ctx, "LOCK TABLE cdcops_schema_version IN EXCLUSIVE MODE"); err != nil {
+			return err
+		}
+	}
+	var version int
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM cdcops_schema_version").Scan(&version); err != nil {
+		return fmt.Errorf("read state schema version: %w", err)
+	}
+	if version > len(migrations) {
+		return cdcops.Errorf(cdcops.ECONFLICT, "upgrade cdcops; a newer version wrote this state store",
+			"state schema version %d is newer than this cdcops (%d)", version, len(migrations))
+	}
+	id := "INTEGER PRIMARY KEY AUTOINCREMENT"
+	if s.db.Engine == sqlconn.Postgres {
+		id = "BIGSERIAL PRIMARY KEY"
+	}
+	for v := version; v < len(migrations); v++ {
+		if _, err := tx.ExecContext(ctx, strings.ReplaceAll(migrations[v], "%ID%", id)); err != nil {
+			return fmt.Errorf("state migration %d: %w", v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO cdcops_schema_version (version) VALUES ("+strconv.Itoa(v+1)+")"); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// ph returns the i-th (1-based) placeholder for the store's engine.
+func (s *Store) ph(i int) string {
+	if s.db.Engine == sqlconn.Postgres {
+		return "$" + strconv.Itoa(i)
+	}
+	return "?"
+}
+
+func (s *Store) phs(n int) string {
+	p := make([]string, n)
+	for i := range p {
+		p[i] = s.ph(i + 1)
+	}
+	return strings.Join(p, ", ")
+}
