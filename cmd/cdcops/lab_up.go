@@ -13,6 +13,7 @@ import (
 
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/lab"
+	"github.com/cdcops/cdcops/lab/sqlpipe"
 )
 
 // labUpOptions are the flags of `cdcops lab up`.
@@ -58,11 +59,13 @@ Connector classes: cdcops.lab.ScriptedSource, cdcops.lab.ScriptedSink.`,
 	return cmd
 }
 
-// labAddrs is what `lab up` prints (-o json is a stable API).
+// labAddrs is what `lab up` prints (-o json is a stable API): one object,
+// with the pipeline `--pipeline` created inside it.
 type labAddrs struct {
-	Kafka   string `json:"kafka"`
-	Connect string `json:"connect"`
-	Dir     string `json:"dir,omitempty"`
+	Kafka    string            `json:"kafka"`
+	Connect  string            `json:"connect"`
+	Dir      string            `json:"dir,omitempty"`
+	Pipeline *sqlpipe.Pipeline `json:"pipeline,omitempty"`
 }
 
 func runLabUp(ctx context.Context, g *globals, o labUpOptions) error {
@@ -81,17 +84,20 @@ func runLabUp(ctx context.Context, g *globals, o labUpOptions) error {
 		return cdcops.Errorf(cdcops.EUNAVAILABLE, "pick free ports with --kafka 127.0.0.1:0 --connect 127.0.0.1:0", "lab up: %w", err)
 	}
 	addrs := labAddrs{Kafka: l.KafkaAddr(), Connect: l.ConnectURL(), Dir: o.dir}
-	err = g.print(addrs, func(w io.Writer) {
-		fmt.Fprintf(w, "kafka\t%s\n", addrs.Kafka)
-		fmt.Fprintf(w, "connect\t%s\n", addrs.Connect)
-		if addrs.Dir != "" {
-			fmt.Fprintf(w, "dir\t%s\n", addrs.Dir)
-		}
-	})
+	pipeline, done, err := startLabPipeline(ctx, g, l, o.dir, o.pipeline)
+	defer done()
 	if err == nil {
-		var done func()
-		done, err = startLabPipeline(ctx, g, l, o.dir, o.pipeline)
-		defer done()
+		addrs.Pipeline = pipeline
+		err = g.print(addrs, func(w io.Writer) {
+			fmt.Fprintf(w, "kafka\t%s\n", addrs.Kafka)
+			fmt.Fprintf(w, "connect\t%s\n", addrs.Connect)
+			if addrs.Dir != "" {
+				fmt.Fprintf(w, "dir\t%s\n", addrs.Dir)
+			}
+			if addrs.Pipeline != nil {
+				printPipelineTable(w, addrs.Pipeline)
+			}
+		})
 	}
 	if err == nil {
 		if o.ready != nil {
