@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -43,7 +44,7 @@ func newLabUpCmd(g *globals) *cobra.Command {
 127.0.0.1 and prints their addresses. It runs until interrupted (Ctrl-C),
 then stops the connectors (flushing their offsets) and the broker.
 
-Connector classes: cdcops.lab.ScriptedSource, cdcops.lab.ScriptedSink.`,
+Connector classes: ` + strings.Join(labClasses(), ", ") + ".",
 		Example: `  cdcops lab up
   cdcops lab up --dir .cdcops/lab --kafka 127.0.0.1:19092 --connect 127.0.0.1:18083
   cdcops lab up --kafka 127.0.0.1:0 --connect 127.0.0.1:0 -o json   # random ports
@@ -57,6 +58,16 @@ Connector classes: cdcops.lab.ScriptedSource, cdcops.lab.ScriptedSink.`,
 	}
 	labUpFlags(cmd.Flags(), o)
 	return cmd
+}
+
+// labClasses are the connector classes the lab's worker offers, sorted.
+func labClasses() []string {
+	var out []string
+	for class := range lab.DefaultPlugins() {
+		out = append(out, class)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // labAddrs is what `lab up` prints (-o json is a stable API): one object,
