@@ -1,7 +1,3 @@
-// Package cdcops holds the domain types shared by every part of cdcops:
-// offsets records, snapshots, plans, table references and the one error
-// type. It imports only the standard library; adapters (connect, kafka,
-// databases, blob stores) live in subpackages and the binary in cmd/cdcops.
 package cdcops
 
 // Version is the cdcops release, set at build time with

@@ -172,3 +172,15 @@ func FuzzParseOffsetKey(f *testing.F) {
 		}
 	})
 }
+
+func TestParseObject(t *testing.T) {
+	o, err := ParseObject([]byte(`{"lsn":5,"file":"f"}`))
+	if err != nil || len(o) != 2 || o[0].Key != "lsn" || o[0].Value != int64(5) {
+		t.Fatalf("ParseObject = %v, %v", o, err)
+	}
+	for _, bad := range []string{``, `[1]`, `"x"`, `null`, `{"a":`} {
+		if o, err := ParseObject([]byte(bad)); err == nil || o != nil {
+			t.Errorf("ParseObject(%q) = %v, %v; want an error", bad, o, err)
+		}
+	}
+}

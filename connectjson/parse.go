@@ -26,6 +26,20 @@ func Parse(data []byte) (any, error) {
 	return v, nil
 }
 
+// ParseObject is Parse for data that must be a JSON object, such as an
+// offset or a partition map.
+func ParseObject(data []byte) (Object, error) {
+	v, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	o, ok := v.(Object)
+	if !ok {
+		return nil, fmt.Errorf("connectjson: not a JSON object: %.40s", data)
+	}
+	return o, nil
+}
+
 func parseValue(dec *json.Decoder) (any, error) {
 	tok, err := dec.Token()
 	if err != nil {

@@ -152,14 +152,8 @@ func Diff(a, b *cdcops.Snapshot) DiffResult {
 	return res
 }
 
+// object is the offset in raw, or nil when it is not a JSON object.
 func object(raw []byte) connectjson.Object {
-	if raw == nil {
-		return nil
-	}
-	v, err := connectjson.Parse(raw)
-	if err != nil {
-		return nil
-	}
-	o, _ := v.(connectjson.Object)
+	o, _ := connectjson.ParseObject(raw)
 	return o
 }

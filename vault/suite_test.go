@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/internal/snaptest"
 	"github.com/cdcops/cdcops/vault/snapfile"
 )
 
@@ -58,40 +58,11 @@ func open(t *testing.T, url string, o Options) *Vault {
 	return v
 }
 
-// sample builds a snapshot with a PostgreSQL and a MySQL source, a
-// malformed key and a sink group; lsn moves the PostgreSQL position.
-func sample(created time.Time, lsn int64) *cdcops.Snapshot {
-	pgKey := []byte(`["pg-orders",{"server":"pg1"}]`)
-	myKey := []byte(`["my-users",{"server":"my1"}]`)
-	recTime := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
-	return &cdcops.Snapshot{
-		Meta: cdcops.SnapshotMeta{Created: created, CdcopsVersion: "test", Via: "topic", KafkaClusterID: "kc-1", Scope: []string{"*"},
-			Topics: []cdcops.SnapshotTopic{{Name: "connect-offsets", Partitions: 25, EndOffsets: map[int32]int64{3: 1000, 11: 1000, 7: 1000}}}},
-		Content: cdcops.SnapshotContent{
-			Connectors: []cdcops.SnapshotConnector{
-				{Name: "pg-orders", Type: "source", Class: "io.debezium.connector.postgresql.PostgresConnector", Config: map[string]string{"database.password": "xxxxx"}},
-				{Name: "my-users", Type: "source", Class: "io.debezium.connector.mysql.MySqlConnector"},
-				{Name: "orders-sink", Type: "sink", Class: "io.confluent.connect.jdbc.JdbcSinkConnector", Group: "connect-orders-sink"},
-			},
-			Records: []cdcops.OffsetRecord{
-				{Topic: "connect-offsets", Partition: 11, Offset: 40, Timestamp: recTime, RawKey: pgKey, Connector: "pg-orders",
-					RawValue: []byte(`{"lsn_proc":` + itoa(lsn) + `,"lsn":` + itoa(lsn) + `,"txId":780,"ts_usec":1700000000000000}`)},
-				{Topic: "connect-offsets", Partition: 3, Offset: 12, Timestamp: recTime, RawKey: myKey, Connector: "my-users",
-					RawValue: []byte(`{"file":"mysql-bin.000003","pos":154,"gtids":"3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5"}`)},
-				{Topic: "connect-offsets", Partition: 7, Offset: 2, Timestamp: recTime, RawKey: []byte(`not-a-connect-key`), RawValue: []byte(`{}`), Malformed: true},
-			},
-			Groups: []cdcops.GroupOffsets{{Connector: "orders-sink", Group: "connect-orders-sink", Offsets: []cdcops.PartitionOffset{{Topic: "orders", Partition: 0, Offset: 42}}}},
-		},
-	}
-}
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
 func TestSuitePutListLoadByteExact(t *testing.T) {
 	forEachStore(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		v := open(t, url, Options{})
-		s := sample(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), 37208504)
+		s := snaptest.Sample(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), 37208504)
 		sum, err := v.Put(ctx, s)
 		if err != nil {
 			t.Fatal(err)
@@ -107,7 +78,7 @@ func TestSuitePutListLoadByteExact(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := sample(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), 37208504)
+		want := snaptest.Sample(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), 37208504)
 		snapfile.Canonicalize(&want.Content)
 		for i, r := range got.Content.Records {
 			w := want.Content.Records[i]
@@ -126,7 +97,7 @@ func TestSuitePutListLoadByteExact(t *testing.T) {
 			t.Errorf("warnings %q", res.Warnings)
 		}
 		// Same content at another time: same content hash, different id.
-		s2 := sample(time.Date(2026, 11, 1, 11, 0, 0, 0, time.UTC), 37208504)
+		s2 := snaptest.Sample(time.Date(2026, 11, 1, 11, 0, 0, 0, time.UTC), 37208504)
 		sum2, err := v.Put(ctx, s2)
 		if err != nil {
 			t.Fatal(err)
@@ -159,7 +130,7 @@ func TestSuiteTamperedSnapshotFailsVerify(t *testing.T) {
 	forEachStore(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		v := open(t, url, Options{})
-		sum, err := v.Put(ctx, sample(time.Now(), 100))
+		sum, err := v.Put(ctx, snaptest.Sample(time.Now(), 100))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,7 +170,7 @@ func TestSuiteEncryption(t *testing.T) {
 		ctx := context.Background()
 		rcpt, idFile := ageKeys(t)
 		w := open(t, url, Options{Recipients: []string{rcpt}})
-		sum, err := w.Put(ctx, sample(time.Now(), 100))
+		sum, err := w.Put(ctx, snaptest.Sample(time.Now(), 100))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -251,10 +222,10 @@ func TestSuitePruneKeepsNewestGoodPerConnector(t *testing.T) {
 			Content: cdcops.SnapshotContent{Records: []cdcops.OffsetRecord{{Topic: "connect-offsets", Partition: 1, Offset: 1,
 				RawKey: []byte(`["solo",{"server":"s"}]`), RawValue: []byte(`{"lsn":5}`), Connector: "solo"}}}}
 		oldSolo := put(solo)
-		old1 := put(sample(now.Add(-30*24*time.Hour), 1))
-		old2 := put(sample(now.Add(-20*24*time.Hour), 2))
-		newestOld := put(sample(now.Add(-10*24*time.Hour), 3)) // newest of the three, but corrupt
-		recent := put(sample(now.Add(-2*24*time.Hour), 4))
+		old1 := put(snaptest.Sample(now.Add(-30*24*time.Hour), 1))
+		old2 := put(snaptest.Sample(now.Add(-20*24*time.Hour), 2))
+		newestOld := put(snaptest.Sample(now.Add(-10*24*time.Hour), 3)) // newest of the three, but corrupt
+		recent := put(snaptest.Sample(now.Add(-2*24*time.Hour), 4))
 		tamper(t, v, newestOld)
 
 		plan, err := v.PlanPrune(ctx, PruneOptions{KeepDays: 7, Now: now})

@@ -91,10 +91,10 @@ const (
 	demoSource = "inventory-connector"
 	demoSink   = "customers-sink"
 	demoTopic  = "dbserver1.inventory.customers"
-	// The offsets Debezium's PostgreSQL connector stores (spec §3.6), in the
-	// order Connect stores them (Java HashMap order), so lab.advance bumps
-	// the same field (ts_usec, the last) before and after a restart.
-	demoOffsets = `[{"partition":{"server":"dbserver1"},"offset":{"lsn_proc":37208504,"lsn_commit":37208504,"lsn":37208504,"txId":780,"ts_usec":1700000000000000}}]`
+	// The offsets Debezium's PostgreSQL connector stores (spec §3.6). lsn
+	// is written last so lab.advance moves the position, not ts_usec; the
+	// stored bytes are in Java HashMap order whatever the order here.
+	demoOffsets = `[{"partition":{"server":"dbserver1"},"offset":{"ts_usec":1700000000000000,"txId":780,"lsn_proc":37208504,"lsn_commit":37208504,"lsn":37208504}}]`
 )
 
 func runLabDemo(ctx context.Context, g *globals, opts labDemoOptions) error {

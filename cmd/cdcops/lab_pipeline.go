@@ -32,21 +32,22 @@ func (o *labPipelineOptions) addFlags(fs *pflag.FlagSet) {
 }
 
 // startLabPipeline runs after `lab up` started the lab: it creates the
-// demo schema, topics and the lab-source / lab-sink connectors, and prints
-// where everything is. SQLite files go in dir, or in a temporary
-// directory removed by the returned cleanup when dir is empty.
-func startLabPipeline(ctx context.Context, g *globals, l *lab.Lab, dir string, o labPipelineOptions) (cleanup func(), err error) {
+// demo schema, topics and the lab-source / lab-sink connectors and returns
+// them with DSNs redacted, for `lab up` to print (nil without --pipeline).
+// SQLite files go in dir, or in a temporary directory removed by the
+// returned cleanup when dir is empty.
+func startLabPipeline(ctx context.Context, g *globals, l *lab.Lab, dir string, o labPipelineOptions) (shown *sqlpipe.Pipeline, cleanup func(), err error) {
 	cleanup = func() {}
 	if !o.enabled {
 		if (o.db != "" && o.db != "sqlite") || (o.sinkDB != "" && o.sinkDB != "sqlite") || o.dlq != "" {
-			return cleanup, usageError{cdcops.Errorf(cdcops.EINVALID, "add --pipeline", "--db, --sink-db and --dlq only apply with --pipeline")}
+			return nil, cleanup, usageError{cdcops.Errorf(cdcops.EINVALID, "add --pipeline", "--db, --sink-db and --dlq only apply with --pipeline")}
 		}
-		return cleanup, nil
+		return nil, cleanup, nil
 	}
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "cdcops-lab-")
 		if err != nil {
-			return cleanup, fmt.Errorf("lab pipeline dir: %w", err)
+			return nil, cleanup, fmt.Errorf("lab pipeline dir: %w", err)
 		}
 		dir, cleanup = tmp, func() { os.RemoveAll(tmp) }
 	}
@@ -54,17 +55,20 @@ func startLabPipeline(ctx context.Context, g *globals, l *lab.Lab, dir string, o
 		SourceDSN: o.db, SinkDSN: o.sinkDB, Dir: dir, Kafka: l.KafkaAddr(), DLQ: o.dlq,
 	})
 	if err != nil {
-		return cleanup, err
+		return nil, cleanup, err
 	}
-	shown := *p
-	shown.SourceDSN, shown.SinkDSN = cdcops.RedactDSN(p.SourceDSN), cdcops.RedactDSN(p.SinkDSN)
-	return cleanup, g.print(shown, func(w io.Writer) {
-		fmt.Fprintf(w, "source db\t%s\nsink db\t%s\nsource connector\t%s\nsink connector\t%s\n", shown.SourceDSN, shown.SinkDSN, p.Source, p.Sink)
-		for _, t := range p.Topics {
-			fmt.Fprintf(w, "topic\t%s\n", t)
-		}
-		fmt.Fprintf(w, "try\tcdcops lab load --db %s --table customers,orders --rate 200 --duration 30s\n", shown.SourceDSN)
-	})
+	cp := *p
+	cp.SourceDSN, cp.SinkDSN = cdcops.RedactDSN(p.SourceDSN), cdcops.RedactDSN(p.SinkDSN)
+	return &cp, cleanup, nil
+}
+
+// printPipelineTable is the table form of a pipeline `lab up` created.
+func printPipelineTable(w io.Writer, p *sqlpipe.Pipeline) {
+	fmt.Fprintf(w, "source db\t%s\nsink db\t%s\nsource connector\t%s\nsink connector\t%s\n", p.SourceDSN, p.SinkDSN, p.Source, p.Sink)
+	for _, t := range p.Topics {
+		fmt.Fprintf(w, "topic\t%s\n", t)
+	}
+	fmt.Fprintf(w, "try\tcdcops lab load --db %s --table customers,orders --rate 200 --duration 30s\n", p.SourceDSN)
 }
 
 // pipelineFault is the pipeline step of `cdcops lab demo`: on the demo's

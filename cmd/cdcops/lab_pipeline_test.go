@@ -45,15 +45,19 @@ func TestLabUpPipelineLoadFault(t *testing.T) {
 	if !checked {
 		t.Fatal("the pipeline checks did not finish")
 	}
+	// -o json is one JSON object with the pipeline inside it.
 	dec := json.NewDecoder(&upOut)
 	var addrs labAddrs
-	var p sqlpipe.Pipeline
 	if err := dec.Decode(&addrs); err != nil {
 		t.Fatal(err)
 	}
-	if err := dec.Decode(&p); err != nil {
-		t.Fatal(err)
+	if dec.More() {
+		t.Fatalf("lab up -o json printed more than one JSON document: %s", upOut.String())
 	}
+	if !strings.HasPrefix(addrs.Kafka, "127.0.0.1:") || addrs.Pipeline == nil {
+		t.Fatalf("lab up printed %+v", addrs)
+	}
+	p := addrs.Pipeline
 	if p.Source != "lab-source" || p.Sink != "lab-sink" || len(p.Topics) != 2 || p.SourceDSN != "sqlite://"+filepath.Join(dir, "source.db") {
 		t.Fatalf("pipeline printed as %+v", p)
 	}

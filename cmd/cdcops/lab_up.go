@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/lab"
+	"github.com/cdcops/cdcops/lab/sqlpipe"
 )
 
 // labUpOptions are the flags of `cdcops lab up`.
@@ -42,7 +44,7 @@ func newLabUpCmd(g *globals) *cobra.Command {
 127.0.0.1 and prints their addresses. It runs until interrupted (Ctrl-C),
 then stops the connectors (flushing their offsets) and the broker.
 
-Connector classes: cdcops.lab.ScriptedSource, cdcops.lab.ScriptedSink.`,
+Connector classes: ` + strings.Join(labClasses(), ", ") + ".",
 		Example: `  cdcops lab up
   cdcops lab up --dir .cdcops/lab --kafka 127.0.0.1:19092 --connect 127.0.0.1:18083
   cdcops lab up --kafka 127.0.0.1:0 --connect 127.0.0.1:0 -o json   # random ports
@@ -58,11 +60,23 @@ Connector classes: cdcops.lab.ScriptedSource, cdcops.lab.ScriptedSink.`,
 	return cmd
 }
 
-// labAddrs is what `lab up` prints (-o json is a stable API).
+// labClasses are the connector classes the lab's worker offers, sorted.
+func labClasses() []string {
+	var out []string
+	for class := range lab.DefaultPlugins() {
+		out = append(out, class)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// labAddrs is what `lab up` prints (-o json is a stable API): one object,
+// with the pipeline `--pipeline` created inside it.
 type labAddrs struct {
-	Kafka   string `json:"kafka"`
-	Connect string `json:"connect"`
-	Dir     string `json:"dir,omitempty"`
+	Kafka    string            `json:"kafka"`
+	Connect  string            `json:"connect"`
+	Dir      string            `json:"dir,omitempty"`
+	Pipeline *sqlpipe.Pipeline `json:"pipeline,omitempty"`
 }
 
 func runLabUp(ctx context.Context, g *globals, o labUpOptions) error {
@@ -81,17 +95,20 @@ func runLabUp(ctx context.Context, g *globals, o labUpOptions) error {
 		return cdcops.Errorf(cdcops.EUNAVAILABLE, "pick free ports with --kafka 127.0.0.1:0 --connect 127.0.0.1:0", "lab up: %w", err)
 	}
 	addrs := labAddrs{Kafka: l.KafkaAddr(), Connect: l.ConnectURL(), Dir: o.dir}
-	err = g.print(addrs, func(w io.Writer) {
-		fmt.Fprintf(w, "kafka\t%s\n", addrs.Kafka)
-		fmt.Fprintf(w, "connect\t%s\n", addrs.Connect)
-		if addrs.Dir != "" {
-			fmt.Fprintf(w, "dir\t%s\n", addrs.Dir)
-		}
-	})
+	pipeline, done, err := startLabPipeline(ctx, g, l, o.dir, o.pipeline)
+	defer done()
 	if err == nil {
-		var done func()
-		done, err = startLabPipeline(ctx, g, l, o.dir, o.pipeline)
-		defer done()
+		addrs.Pipeline = pipeline
+		err = g.print(addrs, func(w io.Writer) {
+			fmt.Fprintf(w, "kafka\t%s\n", addrs.Kafka)
+			fmt.Fprintf(w, "connect\t%s\n", addrs.Connect)
+			if addrs.Dir != "" {
+				fmt.Fprintf(w, "dir\t%s\n", addrs.Dir)
+			}
+			if addrs.Pipeline != nil {
+				printPipelineTable(w, addrs.Pipeline)
+			}
+		})
 	}
 	if err == nil {
 		if o.ready != nil {

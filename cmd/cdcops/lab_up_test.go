@@ -75,3 +75,13 @@ func TestLabUpPortInUse(t *testing.T) {
 		t.Fatalf("want an EUNAVAILABLE error with a hint, got %v", err)
 	}
 }
+
+// lab up --help names every connector class the lab registers.
+func TestLabUpHelpListsEveryClass(t *testing.T) {
+	help := newLabUpCmd(&globals{}).Long
+	for class := range lab.DefaultPlugins() {
+		if !strings.Contains(help, class) {
+			t.Errorf("lab up --help does not list %s:\n%s", class, help)
+		}
+	}
+}

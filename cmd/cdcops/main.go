@@ -1,5 +1,3 @@
-// Command cdcops operates Kafka Connect / Debezium CDC pipelines: offsets
-// backup and surgery, source-vs-sink reconciliation, and a lab to rehearse.
 package main
 
 import (

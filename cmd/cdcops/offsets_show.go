@@ -157,14 +157,9 @@ func partitionText(key []byte) string {
 	return strings.ToValidUTF8(string(key), "?")
 }
 
+// objectOf is the offset or partition map in raw, or nil when raw is not a
+// JSON object (a tombstone or a malformed record).
 func objectOf(raw []byte) connectjson.Object {
-	if raw == nil {
-		return nil
-	}
-	v, err := connectjson.Parse(raw)
-	if err != nil {
-		return nil
-	}
-	o, _ := v.(connectjson.Object)
+	o, _ := connectjson.ParseObject(raw)
 	return o
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/cdcops/cdcops"
@@ -199,12 +198,7 @@ func readAll(t *testing.T, ctx context.Context, kafka, topic string) []*kgo.Reco
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want int64
-	ends.Each(func(o kadm.ListedOffset) { want += o.Offset })
+	want := testenv.TopicEnd(t, ctx, kafka, topic)
 	var out []*kgo.Record
 	for int64(len(out)) < want {
 		fs := cl.PollFetches(ctx)
@@ -319,7 +313,7 @@ func TestDeleteOffsets(t *testing.T) {
 	if _, err := faults.DeleteOffsets(ctx, r.t, r.p.Source); cdcops.ErrorCodeOf(err) != cdcops.ENOTFOUND {
 		t.Fatalf("second delete: %v", err)
 	}
-	before := topicEnd(t, ctx, r.lab.KafkaAddr(), r.p.Topics[0])
+	before := testenv.TopicEnd(t, ctx, r.lab.KafkaAddr(), r.p.Topics[0])
 	var rows int64
 	if err := r.src.QueryRowContext(ctx, "SELECT COUNT(*) FROM customers").Scan(&rows); err != nil {
 		t.Fatal(err)
@@ -329,28 +323,12 @@ func TestDeleteOffsets(t *testing.T) {
 	}
 	// The lost offsets mean a full re-snapshot: every customer again.
 	deadline := time.Now().Add(30 * time.Second)
-	for topicEnd(t, ctx, r.lab.KafkaAddr(), r.p.Topics[0])-before < rows {
+	for testenv.TopicEnd(t, ctx, r.lab.KafkaAddr(), r.p.Topics[0])-before < rows {
 		if time.Now().After(deadline) {
 			t.Fatalf("no re-snapshot of %d customers after the offsets were deleted", rows)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-func topicEnd(t *testing.T, ctx context.Context, kafka, topic string) int64 {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(kafka))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n int64
-	ends.Each(func(o kadm.ListedOffset) { n += o.Offset })
-	return n
 }
 
 func waitOffsets(t *testing.T, ctx context.Context, c *connect.Client, name string, ok func(int) bool) *cdcops.ConnectorOffsets {

@@ -18,7 +18,8 @@ const SourceClass = "cdcops.lab.ScriptedSource"
 const (
 	// KeyOffsets is a JSON array of {"partition":{...},"offset":{...}}.
 	KeyOffsets = "lab.offsets"
-	// KeyAdvance=true bumps the last numeric field of every offset once per flush interval.
+	// KeyAdvance=true bumps one numeric field of every offset once per flush
+	// interval: the last numeric field as written in lab.offsets.
 	KeyAdvance = "lab.advance"
 	// KeyFail=true makes the task fail on start (state FAILED with a trace).
 	KeyFail = "lab.fail"
@@ -32,6 +33,10 @@ type Source struct{}
 
 type entry struct {
 	partition, offset connectjson.Object
+	// advance is the field lab.advance bumps, chosen from the script, not
+	// from a committed offset: those come back in Java HashMap order, so
+	// "the last numeric field" would change after a restart.
+	advance string
 }
 
 // parseOffsets reads lab.offsets with connectjson.Parse, so field order
@@ -64,7 +69,7 @@ func parseOffsets(s string) ([]entry, error) {
 		if o != nil && om == nil {
 			return nil, fmt.Errorf("element %d: offset must be an object or null", i)
 		}
-		out = append(out, entry{pm, om})
+		out = append(out, entry{partition: pm, offset: om, advance: lastNumeric(om)})
 	}
 	return out, nil
 }
@@ -160,7 +165,7 @@ func (t *sourceTask) Poll(ctx context.Context) ([]plugin.SourceRecord, error) {
 	}
 	var out []plugin.SourceRecord
 	for i := range t.entries {
-		t.entries[i].offset = advanced(t.entries[i].offset)
+		t.entries[i].offset = advanced(t.entries[i].offset, t.entries[i].advance)
 		out = append(out, t.records(t.entries[i])...)
 	}
 	return out, nil
@@ -175,20 +180,45 @@ func (t *sourceTask) records(e entry) []plugin.SourceRecord {
 	return []plugin.SourceRecord{r}
 }
 
-// advanced returns a copy with the last numeric field incremented by one.
-func advanced(o connectjson.Object) connectjson.Object {
-	out := append(connectjson.Object(nil), o...)
-	for i := len(out) - 1; i >= 0; i-- {
-		switch v := out[i].Value.(type) {
-		case int64:
-			out[i].Value = v + 1
-			return out
-		case float64:
-			out[i].Value = v + 1
-			return out
+// lastNumeric is the key of o's last numeric field, or "".
+func lastNumeric(o connectjson.Object) string {
+	for i := len(o) - 1; i >= 0; i-- {
+		if isNumber(o[i].Value) {
+			return o[i].Key
 		}
 	}
+	return ""
+}
+
+// advanced returns a copy of o with field key incremented by one; when o
+// has no numeric field key (say, an offset altered through REST), its last
+// numeric field.
+func advanced(o connectjson.Object, key string) connectjson.Object {
+	if v, _ := o.Get(key); !isNumber(v) {
+		key = lastNumeric(o)
+	}
+	out := append(connectjson.Object(nil), o...)
+	for i, f := range out {
+		if f.Key != key {
+			continue
+		}
+		switch v := f.Value.(type) {
+		case int64:
+			out[i].Value = v + 1
+		case float64:
+			out[i].Value = v + 1
+		}
+		return out
+	}
 	return out
+}
+
+func isNumber(v any) bool {
+	switch v.(type) {
+	case int64, float64:
+		return true
+	}
+	return false
 }
 
 func (t *sourceTask) Stop() error { return nil }

@@ -7,9 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/connect"
 	"github.com/cdcops/cdcops/internal/testenv"
@@ -52,23 +49,6 @@ func startPipelineWith(t testing.TB, ctx context.Context, srcDSN, sinkDSN string
 		}
 	}
 	return &running{lab: l, c: c, p: p, src: testenv.Open(t, srcDSN), sink: testenv.Open(t, sinkDSN)}
-}
-
-// endOffsets sums the end offsets of topics: how many records went through Kafka.
-func endOffsets(t *testing.T, ctx context.Context, kafka string, topics []string) int64 {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(kafka))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topics...)
-	if err != nil || ends.Error() != nil {
-		t.Fatalf("end offsets: %v %v", err, ends.Error())
-	}
-	var n int64
-	ends.Each(func(o kadm.ListedOffset) { n += o.Offset })
-	return n
 }
 
 func waitInSync(t *testing.T, ctx context.Context, r *running) []sqlpipe.Comparison {
@@ -116,7 +96,7 @@ func TestPipelineTenThousandChanges(t *testing.T) {
 			}
 			r := startPipeline(t, ctx, srcDSN, sinkDSN, sqlpipe.PipelineOptions{})
 			waitInSync(t, ctx, r)
-			before := endOffsets(t, ctx, r.lab.KafkaAddr(), r.p.Topics)
+			before := testenv.TopicEnd(t, ctx, r.lab.KafkaAddr(), r.p.Topics...)
 
 			res, err := sqlpipe.Load(ctx, r.src, sqlpipe.LoadOptions{Tables: sqlpipe.DemoTables, Changes: 10000, Seed: 11})
 			if err != nil {
@@ -127,7 +107,7 @@ func TestPipelineTenThousandChanges(t *testing.T) {
 			}
 			cs := waitInSync(t, ctx, r)
 			// Every change went through Kafka: one event each, plus a tombstone per delete.
-			if got, want := endOffsets(t, ctx, r.lab.KafkaAddr(), r.p.Topics)-before, int64(res.Changes+res.Deletes); got != want {
+			if got, want := testenv.TopicEnd(t, ctx, r.lab.KafkaAddr(), r.p.Topics...)-before, int64(res.Changes+res.Deletes); got != want {
 				t.Fatalf("topics got %d records for the load, want %d", got, want)
 			}
 			t.Logf("in sync: %+v", cs)
@@ -202,7 +182,7 @@ func TestReplayAfterOffsetRewind(t *testing.T) {
 	if err := r.src.QueryRowContext(ctx, "SELECT COUNT(*) + SUM(CASE WHEN op = 'd' THEN 1 ELSE 0 END) FROM "+sqlpipe.ChangelogTable+" WHERE pos > ?", rewindTo).Scan(&want); err != nil {
 		t.Fatal(err)
 	}
-	before := endOffsets(t, ctx, r.lab.KafkaAddr(), r.p.Topics)
+	before := testenv.TopicEnd(t, ctx, r.lab.KafkaAddr(), r.p.Topics...)
 	body := cdcops.ConnectorOffsets{Offsets: []cdcops.ConnectorOffset{{
 		Partition: json.RawMessage(`{"server":"lab"}`),
 		Offset:    json.RawMessage(fmt.Sprintf(`{"pos":%d,"ts_ms":%d}`, rewindTo, time.Now().UnixMilli())),
@@ -218,7 +198,7 @@ func TestReplayAfterOffsetRewind(t *testing.T) {
 	}
 	waitOffset(t, ctx, r.c, r.p.Source, maxPos)
 	waitInSync(t, ctx, r)
-	if got := endOffsets(t, ctx, r.lab.KafkaAddr(), r.p.Topics) - before; got != want {
+	if got := testenv.TopicEnd(t, ctx, r.lab.KafkaAddr(), r.p.Topics...) - before; got != want {
 		t.Fatalf("replay published %d records, want %d (changes after pos %d)", got, want, rewindTo)
 	}
 }

@@ -174,20 +174,12 @@ func configFromJSON(v any) (map[string]string, []string, *restError) {
 
 func (w *Worker) handleInfo(rw http.ResponseWriter, _ *http.Request, s []string) {
 	info, rerr := w.connectorInfo(s[1])
-	if rerr != nil {
-		writeRestError(rw, rerr)
-		return
-	}
-	writeJSON(rw, http.StatusOK, info)
+	respond(rw, rerr, http.StatusOK, info)
 }
 
 func (w *Worker) handleGetConfig(rw http.ResponseWriter, _ *http.Request, s []string) {
 	info, rerr := w.connectorInfo(s[1])
-	if rerr != nil {
-		writeRestError(rw, rerr)
-		return
-	}
-	writeJSON(rw, http.StatusOK, info.Config)
+	respond(rw, rerr, http.StatusOK, info.Config)
 }
 
 func (w *Worker) handlePutConfig(rw http.ResponseWriter, r *http.Request, s []string) {
@@ -224,20 +216,12 @@ func (w *Worker) handlePutConfig(rw http.ResponseWriter, r *http.Request, s []st
 
 func (w *Worker) handleStatus(rw http.ResponseWriter, _ *http.Request, s []string) {
 	st, rerr := w.connectorStatus(s[1])
-	if rerr != nil {
-		writeRestError(rw, rerr)
-		return
-	}
-	writeJSON(rw, http.StatusOK, st)
+	respond(rw, rerr, http.StatusOK, st)
 }
 
 func (w *Worker) handleTasks(rw http.ResponseWriter, _ *http.Request, s []string) {
 	tasks, rerr := w.taskInfos(s[1])
-	if rerr != nil {
-		writeRestError(rw, rerr)
-		return
-	}
-	writeJSON(rw, http.StatusOK, tasks)
+	respond(rw, rerr, http.StatusOK, tasks)
 }
 
 // handleTasksConfig is the deprecated GET /connectors/{c}/tasks-config:
@@ -258,20 +242,12 @@ func (w *Worker) handleTasksConfig(rw http.ResponseWriter, _ *http.Request, s []
 func (w *Worker) handleTaskStatus(rw http.ResponseWriter, _ *http.Request, s []string) {
 	id, _ := strconv.Atoi(s[3])
 	st, rerr := w.taskStatus(s[1], id)
-	if rerr != nil {
-		writeRestError(rw, rerr)
-		return
-	}
-	writeJSON(rw, http.StatusOK, st)
+	respond(rw, rerr, http.StatusOK, st)
 }
 
 func (w *Worker) handleTaskRestart(rw http.ResponseWriter, _ *http.Request, s []string) {
 	id, _ := strconv.Atoi(s[3])
-	if rerr := w.restartTask(s[1], id); rerr != nil {
-		writeRestError(rw, rerr)
-		return
-	}
-	rw.WriteHeader(http.StatusNoContent)
+	respondStatus(rw, w.restartTask(s[1], id), http.StatusNoContent)
 }
 
 func (w *Worker) handleRestart(rw http.ResponseWriter, r *http.Request, s []string) {
@@ -279,47 +255,27 @@ func (w *Worker) handleRestart(rw http.ResponseWriter, r *http.Request, s []stri
 	includeTasks := strings.EqualFold(q.Get("includeTasks"), "true")
 	onlyFailed := strings.EqualFold(q.Get("onlyFailed"), "true")
 	if !includeTasks && !onlyFailed { // RestartRequest.forceRestartConnectorOnly
-		if rerr := w.restartConnector(s[1]); rerr != nil {
-			writeRestError(rw, rerr)
-			return
-		}
-		rw.WriteHeader(http.StatusNoContent)
+		respondStatus(rw, w.restartConnector(s[1]), http.StatusNoContent)
 		return
 	}
 	st, rerr := w.restartConnectorAndTasks(s[1], includeTasks, onlyFailed)
-	if rerr != nil {
-		writeRestError(rw, rerr)
-		return
-	}
-	writeJSON(rw, http.StatusAccepted, st)
+	respond(rw, rerr, http.StatusAccepted, st)
 }
 
 func (w *Worker) handlePause(rw http.ResponseWriter, r *http.Request, s []string) {
-	w.targetResponse(rw, w.setTarget(r.Context(), s[1], targetPaused, msgUnknownConnector), http.StatusAccepted)
+	respondStatus(rw, w.setTarget(r.Context(), s[1], targetPaused, msgUnknownConnector), http.StatusAccepted)
 }
 
 func (w *Worker) handleResume(rw http.ResponseWriter, r *http.Request, s []string) {
-	w.targetResponse(rw, w.setTarget(r.Context(), s[1], targetStarted, msgUnknownConnector), http.StatusAccepted)
+	respondStatus(rw, w.setTarget(r.Context(), s[1], targetStarted, msgUnknownConnector), http.StatusAccepted)
 }
 
 func (w *Worker) handleStop(rw http.ResponseWriter, r *http.Request, s []string) {
-	w.targetResponse(rw, w.setTarget(r.Context(), s[1], targetStopped, msgUnknownConnector), http.StatusNoContent)
-}
-
-func (w *Worker) targetResponse(rw http.ResponseWriter, rerr *restError, code int) {
-	if rerr != nil {
-		writeRestError(rw, rerr)
-		return
-	}
-	rw.WriteHeader(code)
+	respondStatus(rw, w.setTarget(r.Context(), s[1], targetStopped, msgUnknownConnector), http.StatusNoContent)
 }
 
 func (w *Worker) handleDelete(rw http.ResponseWriter, r *http.Request, s []string) {
-	if rerr := w.deleteConnector(r.Context(), s[1]); rerr != nil {
-		writeRestError(rw, rerr)
-		return
-	}
-	rw.WriteHeader(http.StatusNoContent)
+	respondStatus(rw, w.deleteConnector(r.Context(), s[1]), http.StatusNoContent)
 }
 
 func errText(err error, def string) string {

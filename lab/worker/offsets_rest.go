@@ -144,11 +144,7 @@ func (w *Worker) handlePatchOffsets(rw http.ResponseWriter, r *http.Request, s [
 	} else {
 		rerr = w.alterSourceOffsets(r, name, t.config, reqs)
 	}
-	if rerr != nil {
-		writeRestError(rw, rerr)
-		return
-	}
-	writeJSON(rw, http.StatusOK, messageBody{msgModified(false, false)})
+	respond(rw, rerr, http.StatusOK, messageBody{msgModified(false, false)})
 }
 
 // alterSourceOffsets validates and normalizes the entries
@@ -217,11 +213,7 @@ func (w *Worker) handleDeleteOffsets(rw http.ResponseWriter, r *http.Request, s 
 	} else {
 		rerr = w.resetSourceOffsets(r, name, t.config)
 	}
-	if rerr != nil {
-		writeRestError(rw, rerr)
-		return
-	}
-	writeJSON(rw, http.StatusOK, messageBody{msgModified(true, false)})
+	respond(rw, rerr, http.StatusOK, messageBody{msgModified(true, false)})
 }
 
 // resetSourceOffsets writes a tombstone for every partition the offsets

@@ -84,11 +84,7 @@ func (v *offsetsView) lookup(key []byte) connectjson.Object {
 	if !ok {
 		return nil
 	}
-	parsed, err := connectjson.Parse(val)
-	if err != nil {
-		return nil
-	}
-	off, _ := parsed.(connectjson.Object)
+	off, _ := connectjson.ParseObject(val)
 	return off
 }
 

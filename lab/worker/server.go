@@ -138,6 +138,24 @@ func writeError(rw http.ResponseWriter, code int, msg string) {
 
 func writeRestError(rw http.ResponseWriter, e *restError) { writeError(rw, e.code, e.msg) }
 
+// respond writes the error of a failed operation, else v with code.
+func respond(rw http.ResponseWriter, rerr *restError, code int, v any) {
+	if rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	writeJSON(rw, code, v)
+}
+
+// respondStatus writes the error of a failed operation, else code and no body.
+func respondStatus(rw http.ResponseWriter, rerr *restError, code int) {
+	if rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	rw.WriteHeader(code)
+}
+
 // readBody reads a request body (bounded; lab requests are small).
 func readBody(r *http.Request) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(r.Body, 16<<20))

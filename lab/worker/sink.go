@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -36,26 +35,15 @@ func sinkTopics(cfg map[string]string) []string {
 // sinkRunner runs one sink task like WorkerSinkTask: consume the topics in
 // the connector's group, convert, hand the batch to Put, commit.
 type sinkRunner struct {
-	t      taskRef
+	taskLifecycle
 	task   plugin.SinkTask
 	policy errorPolicy
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
-	log    *slog.Logger
-
-	mu      sync.Mutex
-	started bool // Start returned; status may show RUNNING/PAUSED
-	paused  bool
-	resume  chan struct{}
 }
 
 func startSinkTask(t taskRef, paused bool) taskRunner {
 	sp, _ := t.plugin.(plugin.SinkPlugin)
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &sinkRunner{t: t, policy: newErrorPolicy(t.connCfg), ctx: ctx, cancel: cancel,
-		done: make(chan struct{}), log: t.w.log.With("connector", t.c.name, "task", t.id)}
-	r.setPaused(paused)
+	r := &sinkRunner{policy: newErrorPolicy(t.connCfg)}
+	r.init(t, paused)
 	if sp == nil {
 		t.report(stateFailed, javaTrace(javaConnectException, "connector class is not a sink plugin", "SinkTaskRunner.start"))
 		close(r.done)
@@ -85,9 +73,7 @@ func (r *sinkRunner) run() {
 	defer close(r.done)
 	cl, err := kgo.NewClient(r.consumerOpts()...)
 	if err != nil {
-		if r.ctx.Err() == nil { // not a stop or an injected failure
-			r.t.report(stateFailed, javaTrace(javaConnectException, err.Error(), "SinkTaskRunner.start"))
-		}
+		r.failStart(err, "SinkTaskRunner.start")
 		return
 	}
 	defer cl.Close() // leaves the group, so offsets can be reset once stopped
@@ -95,9 +81,7 @@ func (r *sinkRunner) run() {
 		r.t.w.ensureTopic(r.ctx, r.policy.dlqTopic)
 	}
 	if err := r.task.Start(r.ctx, sinkContext{r}); err != nil {
-		if r.ctx.Err() == nil { // not a stop or an injected failure
-			r.t.report(stateFailed, javaTrace(javaConnectException, err.Error(), "SinkTaskRunner.start"))
-		}
+		r.failStart(err, "SinkTaskRunner.start")
 		return
 	}
 	defer func() {
@@ -105,10 +89,7 @@ func (r *sinkRunner) run() {
 			r.log.Warn("sink task stop", "err", err)
 		}
 	}()
-	r.mu.Lock()
-	r.started = true
-	r.mu.Unlock()
-	r.reportRunning()
+	r.markStarted()
 	for {
 		if !r.waitUnpaused() {
 			return
@@ -164,64 +145,6 @@ func (r *sinkRunner) deliver(recs []*kgo.Record) (string, error) {
 		return causedBy(javaTrace(javaConnectException, msgSinkTaskUnrecoverable, "SinkTaskRunner.deliver"), javaConnectException, err.Error()), err
 	}
 	return "", nil
-}
-
-func (r *sinkRunner) reportRunning() {
-	r.mu.Lock()
-	paused, started := r.paused, r.started
-	r.mu.Unlock()
-	if !started || r.t.failed() || r.ctx.Err() != nil {
-		return
-	}
-	if paused {
-		r.t.report(statePaused, "")
-	} else {
-		r.t.report(stateRunning, "")
-	}
-}
-
-// setPaused stops handing records to the task; the consumer stays in the
-// group, as a paused Connect sink's does.
-func (r *sinkRunner) setPaused(paused bool) {
-	r.mu.Lock()
-	if paused && !r.paused {
-		r.resume = make(chan struct{})
-	} else if !paused && r.paused {
-		close(r.resume)
-	}
-	r.paused = paused
-	r.mu.Unlock()
-	if r.task != nil && !r.t.failed() {
-		select {
-		case <-r.done:
-		default:
-			r.reportRunning()
-		}
-	}
-}
-
-func (r *sinkRunner) waitUnpaused() bool {
-	r.mu.Lock()
-	ch, paused := r.resume, r.paused
-	r.mu.Unlock()
-	if paused {
-		select {
-		case <-ch:
-		case <-r.ctx.Done():
-			return false
-		}
-	}
-	return r.ctx.Err() == nil
-}
-
-func (r *sinkRunner) stop() {
-	r.cancel()
-	<-r.done
-}
-
-func (r *sinkRunner) fail(trace string) {
-	r.t.report(stateFailed, trace)
-	r.stop()
 }
 
 // sinkContext is the plugin.SinkTaskContext of a running sink task.

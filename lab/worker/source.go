@@ -18,29 +18,19 @@ import (
 // offsets to the offsets topic every offset.flush.interval.ms and once
 // more when the task stops.
 type sourceRunner struct {
-	t      taskRef
+	taskLifecycle
 	task   plugin.SourceTask
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
-	log    *slog.Logger
 	topics offsetTopics
 
-	mu      sync.Mutex
-	started bool // Start returned; status may show RUNNING/PAUSED
-	paused  bool
-	resume  chan struct{} // closed when unpaused
+	mu      sync.Mutex // guards pending and order
 	pending map[string]offsetWrite
 	order   []string
 }
 
 func startSourceTask(t taskRef, paused bool) taskRunner {
 	sp, _ := t.plugin.(plugin.SourcePlugin)
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &sourceRunner{t: t, ctx: ctx, cancel: cancel, done: make(chan struct{}),
-		log: t.w.log.With("connector", t.c.name, "task", t.id), pending: map[string]offsetWrite{},
-		topics: t.w.offsetTopicsFor(t.connCfg)}
-	r.setPaused(paused)
+	r := &sourceRunner{pending: map[string]offsetWrite{}, topics: t.w.offsetTopicsFor(t.connCfg)}
+	r.init(t, paused)
 	if sp == nil {
 		t.report(stateFailed, javaTrace(javaConnectException, "connector class is not a source plugin", "SourceTaskRunner.start"))
 		close(r.done)
@@ -54,21 +44,14 @@ func startSourceTask(t taskRef, paused bool) taskRunner {
 func (r *sourceRunner) run() {
 	defer close(r.done)
 	if err := r.t.w.ensureOffsetTopics(r.ctx, r.topics); err != nil {
-		if r.ctx.Err() == nil {
-			r.t.report(stateFailed, javaTrace(javaConnectException, err.Error(), "SourceTaskRunner.start"))
-		}
+		r.failStart(err, "SourceTaskRunner.start")
 		return
 	}
 	if err := r.task.Start(r.ctx, sourceContext{r}); err != nil {
-		if r.ctx.Err() == nil { // not a stop or an injected failure
-			r.t.report(stateFailed, javaTrace(javaConnectException, err.Error(), "SourceTaskRunner.start"))
-		}
+		r.failStart(err, "SourceTaskRunner.start")
 		return
 	}
-	r.mu.Lock()
-	r.started = true
-	r.mu.Unlock()
-	r.reportRunning()
+	r.markStarted()
 	flushDone := make(chan struct{})
 	go r.flushLoop(flushDone)
 	defer func() {
@@ -204,63 +187,6 @@ func (r *sourceRunner) flush(ctx context.Context) {
 		}
 		r.mu.Unlock()
 	}
-}
-
-func (r *sourceRunner) reportRunning() {
-	r.mu.Lock()
-	paused, started := r.paused, r.started
-	r.mu.Unlock()
-	if !started || r.t.failed() || r.ctx.Err() != nil {
-		return
-	}
-	if paused {
-		r.t.report(statePaused, "")
-	} else {
-		r.t.report(stateRunning, "")
-	}
-}
-
-func (r *sourceRunner) setPaused(paused bool) {
-	r.mu.Lock()
-	if paused && !r.paused {
-		r.resume = make(chan struct{})
-	} else if !paused && r.paused {
-		close(r.resume)
-	}
-	r.paused = paused
-	r.mu.Unlock()
-	if r.task != nil && !r.t.failed() {
-		select {
-		case <-r.done:
-		default:
-			r.reportRunning()
-		}
-	}
-}
-
-// waitUnpaused blocks while paused; false means the task is stopping.
-func (r *sourceRunner) waitUnpaused() bool {
-	r.mu.Lock()
-	ch, paused := r.resume, r.paused
-	r.mu.Unlock()
-	if paused {
-		select {
-		case <-ch:
-		case <-r.ctx.Done():
-			return false
-		}
-	}
-	return r.ctx.Err() == nil
-}
-
-func (r *sourceRunner) stop() {
-	r.cancel()
-	<-r.done
-}
-
-func (r *sourceRunner) fail(trace string) {
-	r.t.report(stateFailed, trace)
-	r.stop()
 }
 
 // sourceContext is the plugin.SourceTaskContext of a running source task.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/internal/snaptest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -19,7 +20,7 @@ const goldenV1 = "../../testdata/snapshot-v1.json"
 // Every format version that shipped keeps a golden file that must load.
 func TestGoldenV1StillLoads(t *testing.T) {
 	if *update {
-		s := sample(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), 37208504)
+		s := snaptest.Sample(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), 37208504)
 		s.ID = "20261121T120000Z-golden-v1"
 		data, err := Encode(s)
 		if err != nil {
@@ -43,7 +44,7 @@ func TestGoldenV1StillLoads(t *testing.T) {
 	if s.ID != "20261121T120000Z-golden-v1" || len(s.Content.Records) != 3 || len(s.Content.Groups) != 1 {
 		t.Fatalf("golden content: %+v", s)
 	}
-	want := sample(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), 37208504)
+	want := snaptest.Sample(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), 37208504)
 	Canonicalize(&want.Content)
 	for i, r := range s.Content.Records {
 		if !bytes.Equal(r.RawKey, want.Content.Records[i].RawKey) || !bytes.Equal(r.RawValue, want.Content.Records[i].RawValue) {

@@ -1,4 +1,4 @@
-package snapfile
+package snaptest
 
 import (
 	"strconv"
@@ -7,9 +7,9 @@ import (
 	"github.com/cdcops/cdcops"
 )
 
-// sample builds a snapshot with a PostgreSQL and a MySQL source, a
+// Sample builds a snapshot with a PostgreSQL and a MySQL source, a
 // malformed key and a sink group; lsn moves the PostgreSQL position.
-func sample(created time.Time, lsn int64) *cdcops.Snapshot {
+func Sample(created time.Time, lsn int64) *cdcops.Snapshot {
 	pgKey := []byte(`["pg-orders",{"server":"pg1"}]`)
 	myKey := []byte(`["my-users",{"server":"my1"}]`)
 	recTime := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
