@@ -20,6 +20,8 @@ import (
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/connect"
 	"github.com/cdcops/cdcops/internal/testenv"
+	"github.com/cdcops/cdcops/lab"
+	"github.com/cdcops/cdcops/lab/worker"
 )
 
 const (
@@ -46,15 +48,21 @@ type env struct {
 	kafka string
 	c     *connect.Client
 	ctx   context.Context
-	// faults is the lab worker's fault hook (lab/worker.Worker).
-	faults interface{ RejectNextMutations(n int) }
+	// faults is the lab worker, for its fault hooks.
+	faults *worker.Worker
 }
 
 var nameSeq atomic.Int64
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	l := testenv.Lab(t)
+	return newEnvWith(t, lab.Options{})
+}
+
+// newEnvWith is newEnv on a lab started with opts.
+func newEnvWith(t *testing.T, opts lab.Options) *env {
+	t.Helper()
+	l := testenv.LabWith(t, opts)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	return &env{t: t, url: l.ConnectURL(), kafka: l.KafkaAddr(),

@@ -9,6 +9,8 @@ import (
 
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/connect"
+	"github.com/cdcops/cdcops/lab"
+	"github.com/cdcops/cdcops/lab/worker"
 )
 
 const msgRebalance = "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)"
@@ -63,5 +65,71 @@ func TestConformanceRebalance409(t *testing.T) {
 	_, err = e.c.Create(e.ctx, connect.CreateRequest{Name: n, Config: sourceConfig(pgOffsets)})
 	if ae, ok := connect.AsAPIError(err); !ok || !ae.AlreadyExists() {
 		t.Errorf("Create of an existing name: %v, want the AlreadyExists 409", err)
+	}
+}
+
+// §1.5 the other answers of an unsettled cluster (HerderRequestHandler):
+// the two other 409s are retried like the rebalance one; the 500 request
+// timeout is not retried and surfaces as EUNAVAILABLE with the message.
+func TestConformanceUnsettledClusterAnswers(t *testing.T) {
+	e := newEnv(t)
+	c := connect.New(e.url, connect.WithPollInterval(50*time.Millisecond),
+		connect.WithRetry(connect.Retry{Attempts: 3, Base: 5 * time.Millisecond, Max: 10 * time.Millisecond}))
+	n := name("unsettled")
+	if _, err := c.Create(e.ctx, connect.CreateRequest{Name: n, Config: sourceConfig(pgOffsets)}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		fault   worker.MutationFault
+		status  int
+		message string
+		code    cdcops.ErrorCode
+	}{
+		{worker.FaultNoLeader, 409, "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.", cdcops.ECONFLICT},
+		{worker.FaultConflict, 409, "Cannot complete request because of a conflicting operation (e.g. worker rebalance)", cdcops.ECONFLICT},
+		{worker.FaultTimeout, 500, "Request timed out", cdcops.EUNAVAILABLE},
+	}
+	for _, tt := range tests {
+		e.faults.FailNextMutations(1, tt.fault)
+		e.raw("PUT", "/connectors/"+n+"/pause", "").expectError(t, tt.message, tt.status, tt.message)
+
+		// Through the client: 409s are retried past two injected failures;
+		// the 500 is answered at once.
+		e.faults.FailNextMutations(2, tt.fault)
+		err := c.Pause(e.ctx, n)
+		if tt.status == 409 {
+			if err != nil {
+				t.Errorf("Pause through two %q 409s with 3 attempts: %v", tt.message, err)
+			}
+			continue
+		}
+		if codeOf(err) != tt.code || !strings.Contains(err.Error(), tt.message) {
+			t.Errorf("Pause answered %d %q: %v, want %s carrying the message", tt.status, tt.message, err, tt.code)
+		}
+		e.faults.FailNextMutations(0, tt.fault)
+	}
+}
+
+// §1.1 topics endpoints when the worker set topic.tracking.enable=false or
+// topic.tracking.allow.reset=false: 403 with ConnectorsResource's texts.
+func TestConformanceTopicTrackingDisabled(t *testing.T) {
+	for _, tt := range []struct {
+		tracking   worker.TopicTracking
+		getStatus  int
+		getMsg     string
+		resetMsg   string
+		resetState int
+	}{
+		{worker.TopicTracking{Disabled: true}, 403, "Topic tracking is disabled.", "Topic tracking is disabled.", 403},
+		{worker.TopicTracking{ResetDisabled: true}, 200, "", "Topic tracking reset is disabled.", 403},
+	} {
+		e := newEnvWith(t, lab.Options{TopicTracking: tt.tracking})
+		n := name("tracking")
+		if tt.getStatus == 403 {
+			e.raw("GET", "/connectors/"+n+"/topics", "").expectError(t, "topics with tracking off", 403, tt.getMsg)
+		} else if r := e.raw("GET", "/connectors/"+n+"/topics", ""); r.Status != tt.getStatus {
+			t.Errorf("GET topics with only reset off: HTTP %d, want %d", r.Status, tt.getStatus)
+		}
+		e.raw("PUT", "/connectors/"+n+"/topics/reset", "").expectError(t, "topics reset", tt.resetState, tt.resetMsg)
 	}
 }

@@ -36,6 +36,8 @@ type Options struct {
 	Plugins map[string]plugin.Plugin
 	// FlushInterval is the worker's offset.flush.interval.ms (default 1s).
 	FlushInterval time.Duration
+	// TopicTracking turns the worker's active-topic tracking off (default on).
+	TopicTracking worker.TopicTracking
 }
 
 // Lab is a running broker plus Connect worker.
@@ -82,6 +84,7 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	l.worker, err = worker.New(ctx, worker.Options{
 		KafkaAddr: l.kafka, Addr: connectAddr, Plugins: opts.Plugins,
 		Logger: opts.Logger.With("part", "connect"), FlushInterval: opts.FlushInterval,
+		TopicTracking: opts.TopicTracking,
 	})
 	if err != nil {
 		cluster.Close()

@@ -94,6 +94,13 @@ const (
 	msgRequestTimedOut      = "Request timed out"
 )
 
+// Active-topic endpoints when the worker turned tracking off
+// (rest/resources/ConnectorsResource.java, both answer 403).
+const (
+	msgTopicTrackingDisabled      = "Topic tracking is disabled."
+	msgTopicTrackingResetDisabled = "Topic tracking reset is disabled."
+)
+
 // msgUnknownCreateField: Jackson's UnrecognizedPropertyException for a
 // field CreateConnectorRequest does not have (e.g. initial_offsets, which
 // 3.7 does not know); the location suffix Jackson adds is left out.

@@ -16,6 +16,10 @@ func (t taskRef) noteTopic(topic string) {
 }
 
 func (w *Worker) handleTopics(rw http.ResponseWriter, _ *http.Request, s []string) {
+	if w.opts.TopicTracking.Disabled {
+		writeError(rw, http.StatusForbidden, msgTopicTrackingDisabled)
+		return
+	}
 	name := s[1]
 	w.mu.Lock()
 	topics := []string{}
@@ -28,6 +32,14 @@ func (w *Worker) handleTopics(rw http.ResponseWriter, _ *http.Request, s []strin
 }
 
 func (w *Worker) handleTopicsReset(rw http.ResponseWriter, _ *http.Request, s []string) {
+	switch {
+	case w.opts.TopicTracking.Disabled:
+		writeError(rw, http.StatusForbidden, msgTopicTrackingDisabled)
+		return
+	case w.opts.TopicTracking.ResetDisabled:
+		writeError(rw, http.StatusForbidden, msgTopicTrackingResetDisabled)
+		return
+	}
 	w.mu.Lock()
 	if c := w.connectors[s[1]]; c != nil {
 		c.activeTopics = nil

@@ -45,6 +45,17 @@ type Options struct {
 	// API after the request that caused it (default 20ms), so clients must poll
 	// as they must against a real worker.
 	TransitionDelay time.Duration
+	// TopicTracking mirrors the worker settings topic.tracking.enable and
+	// topic.tracking.allow.reset (both true in Connect by default).
+	TopicTracking TopicTracking
+}
+
+// TopicTracking switches KIP-558 active-topic tracking off, as the worker
+// settings topic.tracking.enable=false / topic.tracking.allow.reset=false
+// do; the zero value is Connect's default (tracking and reset allowed).
+type TopicTracking struct {
+	Disabled      bool
+	ResetDisabled bool
 }
 
 // Worker is a single-node, Kafka-Connect-compatible REST worker. It keeps
