@@ -3,6 +3,8 @@ package main
 import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/cdcops/cdcops/backup"
 )
 
 // newOffsetsCmd is the parent of the offsets commands: read (show,
@@ -32,4 +34,10 @@ type sourceFlags struct {
 func (s *sourceFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&s.Via, "via", "topic", "read offsets from the offsets topics (topic) or GET /connectors/{c}/offsets (rest)")
 	fs.StringSliceVar(&s.Topics, "topic", nil, "offsets topic(s) to read (default: discover them, see `cdcops offsets topics`)")
+}
+
+// backupSources are the systems --connect and --bootstrap name, for the
+// backup package.
+func (g *globals) backupSources() backup.Sources {
+	return backup.Sources{Connect: g.connectClient(), ConnectURL: g.connectURL, Bootstrap: g.bootstrap, Log: g.log, Warn: g.stderr}
 }

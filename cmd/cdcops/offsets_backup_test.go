@@ -13,6 +13,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/backup"
 	"github.com/cdcops/cdcops/kafka/kafkatest"
 )
 
@@ -50,7 +51,7 @@ func (c *cli) backupID(args ...string) string {
 	if code != 0 {
 		c.t.Fatalf("backup exit %d: %s", code, errOut)
 	}
-	var res backupResult
+	var res backup.Result
 	if err := json.Unmarshal([]byte(out), &res); err != nil || res.ID == "" {
 		c.t.Fatalf("backup output %q: %v", out, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/backup"
 	"github.com/cdcops/cdcops/connect"
 	"github.com/cdcops/cdcops/internal/testenv"
 	"github.com/cdcops/cdcops/lab"
@@ -121,7 +122,7 @@ func TestLabBackupIncludesSinkGroupAndRESTShow(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("backup: %d %s", code, errOut)
 	}
-	var res backupResult
+	var res backup.Result
 	json.Unmarshal([]byte(out), &res)
 	_, out, _ = run("snapshots", "show", res.ID, "-o", "json")
 	var s cdcops.Snapshot

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/backup"
 	"github.com/cdcops/cdcops/connect"
 	"github.com/cdcops/cdcops/connectjson"
 	"github.com/cdcops/cdcops/internal/testenv"
@@ -130,7 +131,7 @@ func TestLabBackup200ConnectorsMatchesKcatAndREST(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("backup: exit %d\n%s", code, errOut)
 	}
-	var res backupResult
+	var res backup.Result
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +228,7 @@ func TestLabBackup200ConnectorsMatchesKcatAndREST(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("backup --via rest: %d %s", code, errOut)
 	}
-	var restRes backupResult
+	var restRes backup.Result
 	json.Unmarshal([]byte(out), &restRes)
 	if code, out, _ := run("snapshots", "diff", res.ID, restRes.ID); code != 0 {
 		t.Errorf("topic and REST backups differ:\n%s", out)

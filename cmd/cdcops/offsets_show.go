@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/backup"
 	"github.com/cdcops/cdcops/connectjson"
 	"github.com/cdcops/cdcops/debezium"
 )
@@ -61,11 +62,11 @@ type showResult struct {
 }
 
 func runOffsetsShow(ctx context.Context, g *globals, o offsetsShowOptions) error {
-	co := collectOptions{Names: []string{o.Name}, Via: o.Via, Topics: o.Topics}
-	if err := co.validate(); err != nil {
+	bo := backup.Options{Names: []string{o.Name}, Via: o.Via, Topics: o.Topics}
+	if err := bo.Validate(); err != nil {
 		return err
 	}
-	s, err := collectSnapshot(ctx, g, co)
+	s, err := backup.Collect(ctx, g.backupSources(), bo)
 	if err != nil {
 		return fmt.Errorf("offsets show %s: %w", o.Name, err)
 	}
@@ -136,7 +137,7 @@ func runOffsetsShow(ctx context.Context, g *globals, o offsetsShowOptions) error
 // reachable; REST answers carry no times.
 func topicTimes(ctx context.Context, g *globals, o offsetsShowOptions) map[string]cdcops.OffsetRecord {
 	out := map[string]cdcops.OffsetRecord{}
-	s, err := collectSnapshot(ctx, g, collectOptions{Names: []string{o.Name}, Via: "topic", Topics: o.Topics})
+	s, err := backup.Collect(ctx, g.backupSources(), backup.Options{Names: []string{o.Name}, Via: "topic", Topics: o.Topics})
 	if err != nil {
 		g.log.Info("offsets topic unreadable; write times unknown", "err", err)
 		return out

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cdcops/cdcops/backup"
 	"github.com/cdcops/cdcops/kafka"
 )
 
@@ -29,9 +30,9 @@ the reason each was chosen. Backups read all of them.`,
 }
 
 func runOffsetsTopics(ctx context.Context, g *globals, _ offsetsTopicsOptions) error {
-	meta := fetchConnectorMeta(ctx, g)
-	if meta.err != nil {
-		g.log.Warn("Kafka Connect unreachable; connector-level offsets.storage.topic settings are not included", "err", meta.err)
+	meta, err := backup.FetchMeta(ctx, g.connectClient())
+	if err != nil {
+		g.log.Warn("Kafka Connect unreachable; connector-level offsets.storage.topic settings are not included", "err", err)
 	}
 	kc, err := kafka.Dial(ctx, g.bootstrap)
 	if err != nil {
@@ -39,7 +40,7 @@ func runOffsetsTopics(ctx context.Context, g *globals, _ offsetsTopicsOptions) e
 	}
 	defer kc.Close()
 	configured := map[string]string{}
-	for name, info := range meta.infos {
+	for name, info := range meta.Infos {
 		if t := info.Config["offsets.storage.topic"]; t != "" {
 			configured[t] = "offsets.storage.topic of connector " + name
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/backup"
 	"github.com/cdcops/cdcops/vault"
 )
 
@@ -72,14 +73,7 @@ func diffSnapshots(ctx context.Context, g *globals, o snapshotsDiffOptions) (vau
 	}
 	var b *cdcops.Snapshot
 	if o.B == "live" {
-		co := collectOptions{Via: a.Meta.Via, Names: a.Meta.Scope}
-		if len(a.Meta.Scope) == 1 && a.Meta.Scope[0] == "*" {
-			co = collectOptions{Via: a.Meta.Via, All: true}
-		}
-		for _, t := range a.Meta.Topics {
-			co.Topics = append(co.Topics, t.Name)
-		}
-		if b, err = collectSnapshot(ctx, g, co); err != nil {
+		if b, err = backup.Collect(ctx, g.backupSources(), backup.ScopeOf(a)); err != nil {
 			return vault.DiffResult{}, fmt.Errorf("live offsets: %w", err)
 		}
 		b.ID = "live"

@@ -1,0 +1,49 @@
+package backup
+
+import (
+	"context"
+	"time"
+
+	"github.com/cdcops/cdcops/connect"
+)
+
+// Meta is what Kafka Connect says about its connectors.
+type Meta struct {
+	Infos     map[string]*connect.ConnectorInfo // by connector name
+	Version   string                            // Connect's version
+	ClusterID string                            // Kafka cluster id Connect reports
+}
+
+const metadataTimeout = 15 * time.Second
+
+// FetchMeta asks Connect for its version and every connector's info. On
+// error the returned Meta holds what was learned before it (callers that
+// read the offsets topics go on without connector metadata).
+func FetchMeta(ctx context.Context, cc *connect.Client) (Meta, error) {
+	ctx, cancel := context.WithTimeout(ctx, metadataTimeout)
+	defer cancel()
+	m := Meta{Infos: map[string]*connect.ConnectorInfo{}}
+	info, err := cc.ServerInfo(ctx)
+	if err != nil {
+		return m, err
+	}
+	m.Version, m.ClusterID = info.Version, info.KafkaClusterID
+	exp, err := cc.ListExpanded(ctx, connect.ExpandInfo)
+	if err != nil {
+		return m, err
+	}
+	for name, e := range exp {
+		if e.Info != nil {
+			m.Infos[name] = e.Info
+		}
+	}
+	return m, nil
+}
+
+// sinkGroup is a sink connector's consumer group (spec §2.7).
+func sinkGroup(name string, cfg map[string]string) string {
+	if gid := cfg["consumer.override.group.id"]; gid != "" {
+		return gid
+	}
+	return "connect-" + name
+}
