@@ -90,9 +90,15 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err := db.PingContext(pingCtx); err != nil {
 		db.Close()
 		return nil, cdcops.Errorf(cdcops.EUNAVAILABLE, "check that the database is running and the DSN's host, port, user and database are right",
-			"connect to %s: %s", cdcops.RedactDSN(dsn), cdcops.RedactDSN(err.Error()))
+			"connect to %s: %s", cdcops.RedactDSN(dsn), oneLine(cdcops.RedactDSN(err.Error())))
 	}
 	return &DB{DB: db, Engine: engine, Name: cdcops.RedactDSN(dsn)}, nil
+}
+
+// oneLine folds a driver's multi-line error (pgx lists every address it
+// tried on its own line) into one line, so the CLI prints one error line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
 }
 
 // SQLitePath returns the file path of a sqlite:// DSN.
