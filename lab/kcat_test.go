@@ -2,23 +2,18 @@ package lab_test
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/cdcops/cdcops/internal/testenv"
 )
 
 // An independent client agrees: kcat (librdkafka) reads the same keys,
 // values and partitions from the lab's offsets topic as franz-go does.
 func TestKcatReadsSameOffsets(t *testing.T) {
-	kcat, err := exec.LookPath("kcat")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("kcat is required in CI: run `make services` (scripts/services.sh installs the Debian package kcat)")
-		}
-		t.Skip("kcat not installed; run `make services` (scripts/services.sh installs the Debian package kcat)")
-	}
+	kcat := testenv.Kcat(t)
 	l := startVectors(t)
 	want := readOffsetsTopic(t, l.KafkaAddr()) // waits until every vector is flushed
 	run := func(args ...string) string {

@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/cdcops/cdcops/connectjson"
+	"github.com/cdcops/cdcops/internal/testenv"
 	"github.com/cdcops/cdcops/kafka/kafkatest"
 )
 
@@ -25,7 +26,7 @@ import (
 // vault write) against `kcat -C -e` dumping the same topic to a file, and
 // prints their ratio (goal ≤ 1.0). Five alternating rounds; medians.
 func BenchmarkBackupVsKcat(b *testing.B) {
-	kcat := kcatPath(b)
+	kcat := testenv.Kcat(b)
 	const keys, updates, rounds = 50_000, 20, 5
 	ctx := context.Background()
 	_, addr := kafkatest.Cluster(b)

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -26,17 +25,6 @@ import (
 	"github.com/cdcops/cdcops/lab/scripted"
 )
 
-// kcatPath finds kcat: skipped off-CI with a hint, required in CI.
-func kcatPath(t testing.TB) string {
-	p, err := exec.LookPath("kcat")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("kcat is required in CI: %v (run make services)", err)
-		}
-		t.Skipf("kcat not installed (%v); run make services", err)
-	}
-	return p
-}
 
 type kcatRecord struct {
 	partition int32
@@ -48,7 +36,7 @@ type kcatRecord struct {
 // kcatDump reads topic to its end with kcat -C -e, printing partition,
 // offset, key, value length (-1 for a tombstone) and value per line.
 func kcatDump(t testing.TB, bootstrap, topic string) []kcatRecord {
-	cmd := exec.Command(kcatPath(t), "-C", "-b", bootstrap, "-t", topic, "-e", "-q", "-Z",
+	cmd := exec.Command(testenv.Kcat(t), "-C", "-b", bootstrap, "-t", topic, "-e", "-q", "-Z",
 		"-f", "%p\t%o\t%k\t%S\t%s\n")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -97,7 +85,7 @@ func lastWriteWinsKcat(recs []kcatRecord) map[string]kcatRecord {
 // exactly last-write-wins over an independent kcat dump, and the REST view
 // of every connector agrees with the topic view.
 func TestLabBackup200ConnectorsMatchesKcatAndREST(t *testing.T) {
-	kcatPath(t)
+	testenv.Kcat(t)
 	ctx := context.Background()
 	l := testenv.Lab(t)
 	cc := connect.New(l.ConnectURL())
