@@ -25,7 +25,6 @@ import (
 	"github.com/cdcops/cdcops/lab/scripted"
 )
 
-
 type kcatRecord struct {
 	partition int32
 	offset    int64
