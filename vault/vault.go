@@ -176,40 +176,32 @@ func (v *Vault) Put(ctx context.Context, s *cdcops.Snapshot) (cdcops.SnapshotSum
 // verify can report it.
 func (v *Vault) List(ctx context.Context) ([]cdcops.SnapshotSummary, error) {
 	byID := map[string]*cdcops.SnapshotSummary{}
-	it := v.bucket.List(&blob.ListOptions{Prefix: indexPrefix})
-	for {
-		obj, err := it.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, v.unavailable("list", err)
-		}
+	err := v.eachObject(ctx, indexPrefix, func(obj *blob.ListObject) error {
 		id := strings.TrimSuffix(strings.TrimPrefix(obj.Key, indexPrefix), ".json")
 		data, err := v.bucket.ReadAll(ctx, obj.Key)
 		if err != nil {
-			return nil, v.unavailable("read "+obj.Key, err)
+			return v.unavailable("read "+obj.Key, err)
 		}
 		var s cdcops.SnapshotSummary
 		if err := json.Unmarshal(data, &s); err != nil || s.ID != id {
 			s = cdcops.SnapshotSummary{ID: id}
 		}
 		byID[id] = &s
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	it = v.bucket.List(&blob.ListOptions{Prefix: snapPrefix})
-	for {
-		obj, err := it.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, v.unavailable("list", err)
-		}
+	err = v.eachObject(ctx, snapPrefix, func(obj *blob.ListObject) error {
 		name := strings.TrimPrefix(obj.Key, snapPrefix)
 		id := strings.TrimSuffix(strings.TrimSuffix(name, ".age"), ".json")
 		if _, ok := byID[id]; !ok {
 			byID[id] = &cdcops.SnapshotSummary{ID: id, Encrypted: strings.HasSuffix(name, ".age"), Size: obj.Size}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	out := make([]cdcops.SnapshotSummary, 0, len(byID))
 	for _, s := range byID {
@@ -222,6 +214,24 @@ func (v *Vault) List(ctx context.Context) ([]cdcops.SnapshotSummary, error) {
 		return out[i].ID < out[j].ID
 	})
 	return out, nil
+}
+
+// eachObject calls fn for every object under prefix, stopping at fn's
+// first error.
+func (v *Vault) eachObject(ctx context.Context, prefix string, fn func(*blob.ListObject) error) error {
+	it := v.bucket.List(&blob.ListOptions{Prefix: prefix})
+	for {
+		obj, err := it.Next(ctx)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return v.unavailable("list", err)
+		}
+		if err := fn(obj); err != nil {
+			return err
+		}
+	}
 }
 
 func (v *Vault) unavailable(what string, err error) error {
