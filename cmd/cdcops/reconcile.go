@@ -2,21 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
-	"os"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/reconcile"
-	"github.com/cdcops/cdcops/state"
 )
 
 // reconcileOptions are the flags of `cdcops reconcile`.
@@ -139,19 +132,13 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 	if err != nil {
 		return err
 	}
-	var store *state.Store
-	if o.record {
-		if store, err = state.Open(ctx, g.stateURL); err != nil {
-			return err
-		}
-		defer store.Close()
+	out, err := openRunOutputs(ctx, g, o)
+	if err != nil {
+		return err
 	}
-	var diffs *diffWriter
-	if o.diffFile != "" {
-		if diffs, err = newDiffWriter(o.diffFile); err != nil {
-			return err
-		}
-		spec.DiffSink = diffs.write
+	defer out.close()
+	if out.diffs != nil {
+		spec.DiffSink = out.diffs.write
 	}
 	if g.stderrIsTerminal() {
 		spec.Progress = func(rows, estimate int64) { fmt.Fprint(g.stderr, "\r"+progressBar(spec.Table, rows, estimate)) }
@@ -162,19 +149,13 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 	if spec.Progress != nil {
 		fmt.Fprint(g.stderr, "\r\033[K")
 	}
-	if diffs != nil {
-		if cerr := diffs.close(); err == nil && cerr != nil {
-			err = cerr
-		}
+	if cerr := out.finishDiffs(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		return err
 	}
-	if store != nil {
-		if err := recordRun(ctx, store, started, rep); err != nil {
-			g.log.Warn("could not record the run in the state store", "state", store.Name(), "err", err)
-		}
-	}
+	out.record(ctx, started, rep)
 	if err := g.print(rep, rep.WriteTable); err != nil {
 		return err
 	}
@@ -182,124 +163,6 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 		return exitStatus(1)
 	}
 	return nil
-}
-
-func recordRun(ctx context.Context, store *state.Store, started time.Time, rep *reconcile.Report) error {
-	summary, err := json.Marshal(rep)
-	if err != nil {
-		return err
-	}
-	_, err = store.AddReconcileRun(ctx, state.ReconcileRun{
-		Started: started, ElapsedMS: rep.ElapsedMS, Source: cdcops.RedactDSN(rep.Source), Sink: cdcops.RedactDSN(rep.Sink),
-		SourceTable: rep.SourceTable, SinkTable: rep.SinkTable, Equal: rep.Equal,
-		SourceRows: rep.SourceRows, SinkRows: rep.SinkRows, Missing: rep.Missing, Extra: rep.Extra,
-		Changed: rep.Changed, Duplicates: rep.Duplicates, Summary: summary,
-	})
-	return err
-}
-
-// diffWriter writes differences as JSON lines, or as CSV when the file
-// name ends in .csv; safe for concurrent use.
-type diffWriter struct {
-	mu     sync.Mutex
-	f      *os.File
-	enc    *json.Encoder
-	csv    *csv.Writer
-	header []string // CSV: column names, fixed by the first difference
-	err    error
-}
-
-func newDiffWriter(path string) (*diffWriter, error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, cdcops.Errorf(cdcops.EINVALID, "check the --diff-file path is writable", "create diff file: %v", err)
-	}
-	d := &diffWriter{f: f}
-	if strings.HasSuffix(strings.ToLower(path), ".csv") {
-		d.csv = csv.NewWriter(f)
-	} else {
-		d.enc = json.NewEncoder(f)
-	}
-	return d, nil
-}
-
-func (d *diffWriter) write(diff reconcile.Difference) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.err != nil {
-		return
-	}
-	if d.enc != nil {
-		d.err = d.enc.Encode(diff)
-		return
-	}
-	if d.header == nil {
-		d.header = csvColumns(diff)
-		row := []string{"kind", "side"}
-		for _, c := range d.header {
-			row = append(row, "source."+c, "sink."+c)
-		}
-		if d.err = d.csv.Write(row); d.err != nil {
-			return
-		}
-	}
-	row := []string{diff.Kind, diff.Side}
-	for _, c := range d.header {
-		row = append(row, csvValue(diff, diff.Source, c), csvValue(diff, diff.Sink, c))
-	}
-	d.err = d.csv.Write(row)
-}
-
-// csvColumns are the key columns, then the other compared columns, each
-// sorted by name: every difference carries at least one full row.
-func csvColumns(diff reconcile.Difference) []string {
-	var keys, others []string
-	seen := map[string]bool{}
-	for k := range diff.Key {
-		keys = append(keys, k)
-		seen[k] = true
-	}
-	for _, m := range []map[string]reconcile.Value{diff.Source, diff.Sink} {
-		for c := range m {
-			if !seen[c] {
-				seen[c] = true
-				others = append(others, c)
-			}
-		}
-	}
-	sort.Strings(keys)
-	sort.Strings(others)
-	return append(keys, others...)
-}
-
-// csvValue is a column's value on one side: "" when the side has no row,
-// \N for SQL NULL.
-func csvValue(diff reconcile.Difference, row map[string]reconcile.Value, col string) string {
-	if row == nil {
-		return ""
-	}
-	v, ok := row[col]
-	if !ok {
-		return ""
-	}
-	if v == nil {
-		return `\N`
-	}
-	return *v
-}
-
-func (d *diffWriter) close() error {
-	if d.csv != nil {
-		d.csv.Flush()
-		if d.err == nil {
-			d.err = d.csv.Error()
-		}
-	}
-	err := d.f.Close()
-	if d.err != nil {
-		return fmt.Errorf("write diff file: %w", d.err)
-	}
-	return err
 }
 
 // progressBar draws "table [#####-----]  45%  9000000/~20000000 rows"; the

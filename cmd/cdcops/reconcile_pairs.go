@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/reconcile"
-	"github.com/cdcops/cdcops/state"
 )
 
 // pairsFile is the strict shape of a --pairs YAML file.
@@ -137,27 +135,17 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 			return err
 		}
 	}
-	var store *state.Store
-	if o.record {
-		if store, err = state.Open(ctx, g.stateURL); err != nil {
-			return err
-		}
-		defer store.Close()
-	}
-	var diffs *diffWriter
 	if strings.HasSuffix(strings.ToLower(o.diffFile), ".csv") {
 		return usageError{fmt.Errorf("--diff-file with --pairs writes JSON lines (tables differ in columns); use a .jsonl name")}
 	}
-	if o.diffFile != "" {
-		if diffs, err = newDiffWriter(o.diffFile); err != nil {
-			return err
-		}
-		defer diffs.close()
+	out, err := openRunOutputs(ctx, g, o)
+	if err != nil {
+		return err
 	}
+	defer out.close()
 	start := time.Now()
 	sum := &pairsSummary{Tables: len(specs), Results: make([]*reconcile.Report, len(specs))}
 	errs := make([]error, len(specs))
-	var mu sync.Mutex
 	var eg errgroup.Group
 	limit := pf.Parallelism
 	if limit <= 0 {
@@ -168,21 +156,17 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 		eg.Go(func() error {
 			spec := specs[i]
 			spec.Logger = g.log
-			if diffs != nil {
+			if out.diffs != nil {
 				table := spec.Table
 				spec.DiffSink = func(d reconcile.Difference) {
 					d.Key["_table"] = table
-					diffs.write(d)
+					out.diffs.write(d)
 				}
 			}
 			started := time.Now()
 			rep, err := reconcile.Run(ctx, spec)
-			if err == nil && store != nil {
-				mu.Lock()
-				if rerr := recordRun(ctx, store, started, rep); rerr != nil {
-					g.log.Warn("could not record the run in the state store", "err", rerr)
-				}
-				mu.Unlock()
+			if err == nil {
+				out.record(ctx, started, rep)
 			}
 			sum.Results[i], errs[i] = rep, err
 			return nil
