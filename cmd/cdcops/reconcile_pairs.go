@@ -173,6 +173,9 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 		})
 	}
 	_ = eg.Wait()
+	if err := out.finishDiffs(); err != nil {
+		return err
+	}
 	sum.Equal = true
 	results := sum.Results[:0]
 	for i, rep := range sum.Results {
