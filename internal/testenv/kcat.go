@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"os"
 	"os/exec"
 	"testing"
 )
@@ -13,10 +12,7 @@ func Kcat(t testing.TB) string {
 	t.Helper()
 	p, err := exec.LookPath("kcat")
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("kcat is required in CI: run `make services` (scripts/services.sh installs the Debian package kcat)")
-		}
-		t.Skip("kcat not installed; run `make services` (scripts/services.sh installs the Debian package kcat)")
+		Missing(t, "kcat", "run `make services` (scripts/services.sh installs the Debian package kcat)")
 	}
 	return p
 }
