@@ -146,12 +146,21 @@ func (m *MariaDB) JDBCURL(db string) string {
 
 // CreateDatabase creates database name (utf8mb4, binary collation) and returns its DSN.
 func (m *MariaDB) CreateDatabase(ctx context.Context, name string) (string, error) {
+	return m.createDatabase(ctx, name, "")
+}
+
+// EnsureDatabase is CreateDatabase that keeps an existing database.
+func (m *MariaDB) EnsureDatabase(ctx context.Context, name string) (string, error) {
+	return m.createDatabase(ctx, name, "IF NOT EXISTS ")
+}
+
+func (m *MariaDB) createDatabase(ctx context.Context, name, ifNotExists string) (string, error) {
 	db, err := sqlconn.Open(ctx, m.DSN())
 	if err != nil {
 		return "", err
 	}
 	defer db.Close()
-	if _, err := db.ExecContext(ctx, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
+	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+ifNotExists+"`"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
 		return "", fmt.Errorf("create database %s: %w", name, err)
 	}
 	return m.DSNFor(name), nil

@@ -111,11 +111,27 @@ func (pg *Postgres) JDBCURL(db string) string {
 
 // CreateDatabase creates database name and returns its DSN.
 func (pg *Postgres) CreateDatabase(ctx context.Context, name string) (string, error) {
+	return pg.createDatabase(ctx, name, false)
+}
+
+// EnsureDatabase is CreateDatabase that keeps an existing database.
+func (pg *Postgres) EnsureDatabase(ctx context.Context, name string) (string, error) {
+	return pg.createDatabase(ctx, name, true)
+}
+
+func (pg *Postgres) createDatabase(ctx context.Context, name string, keep bool) (string, error) {
 	db, err := sqlconn.Open(ctx, pg.DSN())
 	if err != nil {
 		return "", err
 	}
 	defer db.Close()
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM pg_database WHERE datname = $1", name).Scan(&n); err != nil {
+		return "", err
+	}
+	if n > 0 && keep {
+		return pg.DSNFor(name), nil
+	}
 	if _, err := db.ExecContext(ctx, `CREATE DATABASE "`+name+`"`); err != nil {
 		return "", fmt.Errorf("create database %s: %w", name, err)
 	}
