@@ -162,13 +162,13 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 	if spec.Progress != nil {
 		fmt.Fprint(g.stderr, "\r\033[K")
 	}
-	if cerr := out.finishDiffs(); err == nil {
+	if cerr := out.finishDiffs(err); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return err
 	}
-	out.record(ctx, started, rep)
+	out.recordRun(ctx, started, rep)
 	if err := g.print(rep, rep.WriteTable); err != nil {
 		return err
 	}

@@ -205,14 +205,14 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 			started := time.Now()
 			rep, err := reconcile.Run(ctx, spec)
 			if err == nil {
-				out.record(ctx, started, rep)
+				out.recordRun(ctx, started, rep)
 			}
 			sum.Results[i], errs[i] = rep, err
 			return nil
 		})
 	}
 	_ = eg.Wait()
-	if err := out.finishDiffs(); err != nil {
+	if err := out.finishDiffs(nil); err != nil {
 		return err
 	}
 	sum.Equal = true
