@@ -47,16 +47,23 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if isUsageError(err) {
 		code = cdcops.EINVALID
 	}
-	fmt.Fprintln(stderr, "Error:", err)
-	if hint := cdcops.HintOf(err); hint != "" {
+	msg := oneLine(usageMessage(err))
+	hint := oneLine(cdcops.HintOf(err))
+	if hint == "" && code == cdcops.EINVALID {
+		hint = fmt.Sprintf("run `%s --help` for usage and examples", commandPath(root, args))
+	}
+	fmt.Fprintln(stderr, "Error:", msg)
+	if hint != "" {
 		fmt.Fprintln(stderr, "Hint:", hint)
-	} else if code == cdcops.EINVALID {
-		fmt.Fprintf(stderr, "Hint: run `%s --help` for usage and examples\n", commandPath(root, args))
 	}
+	rc := code.ExitCode()
 	if ctx.Err() != nil {
-		return 130
+		rc = 130
 	}
-	return code.ExitCode()
+	if wantsJSON(g, args) {
+		printJSONError(stdout, code, msg, hint, rc)
+	}
+	return rc
 }
 
 // exitStatus ends a command with a code and no error message, for results
