@@ -18,6 +18,17 @@ func TestServerInfo(t *testing.T) {
 	}
 	if info["version"] != "4.4.0" || info["commit"] == "" || info["kafka_cluster_id"] != l.Worker().KafkaClusterID() || info["kafka_cluster_id"] == "" {
 		t.Fatalf("server info %v", info)
+	}	// Delta K12 (a documented difference): the lab's bundled plugins report
+	// the worker's version, as Kafka's own FileStream connectors do.
+	c, b = r.do("GET", "/connector-plugins", "")
+	var plugins []map[string]string
+	if c != 200 || json.Unmarshal([]byte(b), &plugins) != nil || len(plugins) == 0 {
+		t.Fatalf("GET /connector-plugins = %d %s", c, b)
+	}
+	for _, p := range plugins {
+		if p["version"] != "4.4.0" || p["class"] == "" || (p["type"] != "source" && p["type"] != "sink") {
+			t.Errorf("plugin %v, want class, type and version 4.4.0", p)
+		}
 	}
 }
 
