@@ -90,7 +90,9 @@ var loaderVectors = []loaderVector{
 	{"D5", mysqlClass, `{"file":3,"pos":4}`, `"file" is an integer, want a string`, true},
 	{"D5", mysqlClass, `{"file":"f.1","pos":4,"gtids":5}`, `"gtids" is an integer, want a string`, true},
 	{"D5", mysqlClass, `{"file":"f.1","pos":4,"ts_sec":"x","server_id":"y"}`, "", true}, // written, never read
-	{"D5", mariaClass, `{"file":"mariadb-bin.000001","pos":"342","gtids":"0-1-100"}`, "", false},
+	{"D5", mariaClass, `{"file":"mariadb-bin.000001","pos":"342","gtids":"0-1-100"}`, "", true},
+	{"D5", mariaClass, `{"file":"mariadb-bin.000001","pos":"x"}`, `"pos" is "x"`, true},
+	{"D2", mariaClass, `{"file":"mariadb-bin.000001","pos":4,"snapshot":"false"}`, `"snapshot" is "false"`, true},
 	{"D5", mysqlClass, `{"file":"f","pos":4,"gtids":"garbage:1"}`, "gtids", false}, // parsed at stream start, not by the loader
 
 	// D6: Oracle scn is a signed numeric string or a legacy long.

@@ -39,6 +39,15 @@ func CompileJava(t testing.TB, classpath string, srcs ...string) JavaProgram {
 	return JavaProgram{java: java, classpath: cp}
 }
 
+// With returns the program with classpath entries added after its own
+// classes (e.g. a plugin directory's jars, "dir/*").
+func (p JavaProgram) With(classpath ...string) JavaProgram {
+	for _, c := range classpath {
+		p.classpath += string(filepath.ListSeparator) + c
+	}
+	return p
+}
+
 // Command runs main class with args on the program's classpath, with a
 // small serial-GC heap (the machine is shared).
 func (p JavaProgram) Command(main string, args ...string) *exec.Cmd {
