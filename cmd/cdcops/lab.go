@@ -9,7 +9,7 @@ func newLabCmd(g *globals) *cobra.Command {
 		Use:   "lab",
 		Short: "Run the embedded lab: in-process Kafka and a Kafka-Connect-compatible worker",
 		Long: `The lab is an in-process Kafka broker (franz-go kfake) plus a Kafka Connect
-3.7.0-compatible REST worker on 127.0.0.1, with scripted connectors that write
+4.4.0-compatible REST worker on 127.0.0.1, with scripted connectors that write
 realistic Debezium-shaped offsets. Use it to rehearse offset operations and
 reconciliation without a real cluster.`,
 		Example: `  cdcops lab up                          # Kafka on 127.0.0.1:9092, Connect on :8083
