@@ -36,6 +36,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	g.cancelTimeout()
 	if err == nil {
 		return 0
 	}
@@ -47,14 +48,21 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if isUsageError(err) {
 		code = cdcops.EINVALID
 	}
+	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintln(stderr, "Error: interrupted:", err)
+		fmt.Fprintln(stderr, "Hint: nothing more was started; run the command again to finish")
+		return 130
+	case g.timedOut():
+		fmt.Fprintf(stderr, "Error: timed out after %s (--timeout): %v\n", g.timeout, err)
+		fmt.Fprintln(stderr, "Hint: raise --timeout, or check that the systems it talks to answer")
+		return cdcops.EUNAVAILABLE.ExitCode()
+	}
 	fmt.Fprintln(stderr, "Error:", err)
 	if hint := cdcops.HintOf(err); hint != "" {
 		fmt.Fprintln(stderr, "Hint:", hint)
 	} else if code == cdcops.EINVALID {
 		fmt.Fprintf(stderr, "Hint: run `%s --help` for usage and examples\n", commandPath(root, args))
-	}
-	if ctx.Err() != nil {
-		return 130
 	}
 	return code.ExitCode()
 }
