@@ -12,8 +12,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 

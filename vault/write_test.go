@@ -58,8 +58,8 @@ func TestListSkipsJunk(t *testing.T) {
 		}
 	}
 	write("snapshots/"+good.ID+".json.18b3f0c2a1.tmp", "{\"format\":") // fileblob's temp file, killed mid-write
-	write("snapshots/20261101T110000Z-aaaaaaaaaaaa.json", "")         // empty file
-	write("index/20261101T110000Z-bbbbbbbbbbbb.json", "")             // empty summary
+	write("snapshots/20261101T110000Z-aaaaaaaaaaaa.json", "")          // empty file
+	write("index/20261101T110000Z-bbbbbbbbbbbb.json", "")              // empty summary
 	raw, _ := os.ReadFile(filepath.Join(dir, "snapshots", good.ID+".json"))
 	write("snapshots/20261101T120000Z-cccccccccccc.json", string(raw)) // file whose summary was never written
 	write("snapshots/notes.txt", "hello")
