@@ -36,6 +36,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	g.cancelTimeout()
 	if err == nil {
 		return 0
 	}
@@ -49,16 +50,21 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	}
 	msg := oneLine(usageMessage(err))
 	hint := oneLine(cdcops.HintOf(err))
-	if hint == "" && code == cdcops.EINVALID {
+	rc := code.ExitCode()
+	switch {
+	case ctx.Err() != nil:
+		code, rc = cdcops.EUNAVAILABLE, 130
+		msg, hint = "interrupted: "+msg, "nothing more was started; run the command again to finish"
+	case g.timedOut():
+		code, rc = cdcops.EUNAVAILABLE, cdcops.EUNAVAILABLE.ExitCode()
+		msg = fmt.Sprintf("timed out after %s (--timeout): %s", g.timeout, msg)
+		hint = "raise --timeout, or check that the systems it talks to answer"
+	case hint == "" && code == cdcops.EINVALID:
 		hint = fmt.Sprintf("run `%s --help` for usage and examples", commandPath(root, args))
 	}
 	fmt.Fprintln(stderr, "Error:", msg)
 	if hint != "" {
 		fmt.Fprintln(stderr, "Hint:", hint)
-	}
-	rc := code.ExitCode()
-	if ctx.Err() != nil {
-		rc = 130
 	}
 	if wantsJSON(g, args) {
 		printJSONError(stdout, code, msg, hint, rc)

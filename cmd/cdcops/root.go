@@ -30,7 +30,11 @@ failed, 2 usage or configuration error, 3 runtime failure.`,
 			if err := checkGlobals(g); err != nil {
 				return err
 			}
-			return checkFlags(cmd)
+			if err := checkFlags(cmd); err != nil {
+				return err
+			}
+			g.boundCommand(cmd)
+			return nil
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
