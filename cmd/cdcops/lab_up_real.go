@@ -67,7 +67,10 @@ func runLabUpReal(ctx context.Context, g *globals, o labUpOptions) error {
 	if err != nil {
 		return err
 	}
-	cache := realstack.Cache(g.getenv("CDCOPS_REALSTACK_CACHE"))
+	var cache realstack.Cache
+	if g.getenv != nil {
+		cache = realstack.Cache(g.getenv("CDCOPS_REALSTACK_CACHE"))
+	}
 	if cache == "" {
 		if cache, err = realstack.DefaultCache(); err != nil {
 			return cdcops.Errorf(cdcops.EUNAVAILABLE, "set CDCOPS_REALSTACK_CACHE to a directory", "lab up --real: %w", err)
