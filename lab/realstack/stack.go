@@ -46,9 +46,14 @@ func StartStack(ctx context.Context, o StackOptions) (s *Stack, err error) {
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
-	if m := o.Cache.Missing(); len(m) > 0 {
-		fmt.Fprintf(o.Progress, "first run: fetching %v from Maven Central into %s (about a minute) ...\n", m, o.Cache)
-		if err := o.Cache.Fetch(ctx, o.Progress); err != nil {
+	// Only what this stack runs: a first start fetches less.
+	need := []string{Kafka44, DebeziumJDBC, DebeziumPostgres}
+	if o.DB == "mariadb" {
+		need[2] = DebeziumMariaDB
+	}
+	if m := o.Cache.Missing(need...); len(m) > 0 {
+		fmt.Fprintf(o.Progress, "first run: fetching %v from Maven Central into %s (1-3 minutes) ...\n", m, o.Cache)
+		if err := o.Cache.Fetch(ctx, o.Progress, m...); err != nil {
 			return nil, err
 		}
 	}
