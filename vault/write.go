@@ -19,14 +19,14 @@ import (
 // The read-back catches what neither does: a store that answers 200
 // without keeping the bytes. A failed object is deleted (best effort).
 func (v *Vault) writeVerified(ctx context.Context, key string, data []byte, contentType string) error {
-	if err := v.bucket.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: contentType}); err != nil {
+	if err := v.writeAll(ctx, key, data, &blob.WriterOptions{ContentType: contentType}); err != nil {
 		return v.writeError(key, err)
 	}
-	got, err := v.bucket.ReadAll(ctx, key)
+	got, err := v.readAll(ctx, key)
 	if err == nil && len(got) == len(data) && sha256.Sum256(got) == sha256.Sum256(data) {
 		return nil
 	}
-	_ = v.bucket.Delete(context.WithoutCancel(ctx), key)
+	_ = v.delete(context.WithoutCancel(ctx), key)
 	if err != nil {
 		return v.writeError(key, fmt.Errorf("read back: %w", err))
 	}
