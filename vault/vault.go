@@ -38,6 +38,7 @@ const (
 type Vault struct {
 	url        string
 	local      bool
+	dir        string // the directory of a file:// vault
 	bucket     *blob.Bucket
 	recipients []age.Recipient
 	identities []age.Identity
@@ -70,6 +71,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Vault, error) {
 			return nil, cdcops.Errorf(cdcops.EINVALID, "check --vault", "create vault directory %s: %w", dir, err)
 		}
 		abs, _ := filepath.Abs(dir)
+		v.dir = abs
 		q := u.Query()
 		q.Set("create_dir", "true")
 		q.Set("no_tmp_dir", "true")
