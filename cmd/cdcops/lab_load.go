@@ -84,8 +84,7 @@ func runLabLoad(ctx context.Context, g *globals, o *labLoadOptions) error {
 		DB     string   `json:"db"`
 		Tables []string `json:"tables"`
 		sqlpipe.LoadResult
-		Seconds float64 `json:"seconds"`
-	}{db.Name, o.tables, res, res.Elapsed.Seconds()}
+	}{db.Name, o.tables, res}
 	return g.print(out, func(w io.Writer) {
 		fmt.Fprintf(w, "changes\tinserts\tupdates\tdeletes\tseconds\tseed\n")
 		fmt.Fprintf(w, "%d\t%d\t%d\t%d\t%.2f\t%d\n", res.Changes, res.Inserts, res.Updates, res.Deletes, res.Elapsed.Seconds(), res.Seed)

@@ -44,7 +44,7 @@ func runSnapshotsDiff(ctx context.Context, g *globals, o snapshotsDiffOptions) e
 	if err != nil {
 		return err
 	}
-	if err := g.print(res, func(w io.Writer) {
+	if err := g.print(newDiffView(res), func(w io.Writer) {
 		fmt.Fprintf(w, "# %s → %s: %d changed, %d unchanged\n", res.A, res.B, len(res.Entries), res.Unchanged)
 		fmt.Fprintln(w, "CONNECTOR\tPARTITION\tCHANGE\tDELTA")
 		for _, e := range res.Entries {
