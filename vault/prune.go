@@ -41,7 +41,7 @@ func (v *Vault) PlanPrune(ctx context.Context, o PruneOptions) ([]PruneDecision,
 	cutoff := o.Now.Add(-time.Duration(o.KeepDays) * 24 * time.Hour)
 	out := make([]PruneDecision, len(all))
 	protected := map[string]bool{}
-	for i := len(all) - 1; i >= 0; i-- {
+	for _, i := range ExactFirst(all) { // exact snapshots protect a connector first
 		s := all[i]
 		d := PruneDecision{SnapshotSummary: s}
 		var newConns []string

@@ -150,6 +150,27 @@ func TestEveryJSONOutputFollowsTheGuide(t *testing.T) {
 	if code, out, stderr := run("snapshots", "diff", topicID, restID); code != 0 {
 		t.Errorf("topic snapshot %s vs REST snapshot %s of the same state: exit %d\n%s\n%s", topicID, restID, code, out, stderr)
 	}
+	// latest and prune prefer the exact (topic) snapshot over the newer REST one.
+	if _, out, _ := run("snapshots", "show", "latest"); !strings.Contains(string(out), `"id": "`+topicID+`"`) {
+		t.Errorf("latest is not the topic snapshot %s (REST %s is newer):\n%.300s", topicID, restID, out)
+	}
+	var plan struct {
+		Plan []struct {
+			ID     string `json:"id"`
+			Keep   bool   `json:"keep"`
+			Reason string `json:"reason"`
+		} `json:"plan"`
+	}
+	_, out, _ := run("snapshots", "prune", "--keep-days", "0")
+	if err := json.Unmarshal(out, &plan); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range plan.Plan {
+		protects := strings.HasPrefix(d.Reason, "newest good snapshot")
+		if (d.ID == topicID) != protects {
+			t.Errorf("prune plan: %s keep=%v %q; want only the topic snapshot %s to protect inventory", d.ID, d.Keep, d.Reason, topicID)
+		}
+	}
 	createTestConnector(t, c, "moving", "lab.advance", "true")
 	waitOffsets(t, ctx, c, "moving")
 	movingID := backupID("offsets", "backup", "moving")
