@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,7 +77,9 @@ func runLabLoad(ctx context.Context, g *globals, o *labLoadOptions) error {
 	}
 	defer db.Close()
 	g.log.Info("lab load", "db", db.Name, "tables", o.tables, "rate", o.rate, "duration", o.duration, "seed", o.seed)
+	stop := g.startProgress(fmt.Sprintf("lab load: %s at %d changes/s", strings.Join(o.tables, ","), o.rate), nil)
 	res, err := sqlpipe.Load(ctx, db, sqlpipe.LoadOptions{Tables: o.tables, Rate: o.rate, Duration: o.duration, Changes: o.changes, Seed: o.seed})
+	stop()
 	if err != nil {
 		return err
 	}

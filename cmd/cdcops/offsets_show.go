@@ -111,7 +111,9 @@ func runOffsetsShow(ctx context.Context, g *globals, o offsetsShowOptions) error
 	if err := bo.Validate(); err != nil {
 		return err
 	}
+	stop := g.startProgress("offsets show "+o.Name+": reading offsets", nil)
 	s, err := backup.Collect(ctx, g.backupSources(), bo)
+	stop()
 	if err != nil {
 		return fmt.Errorf("offsets show %s: %w", o.Name, err)
 	}

@@ -40,7 +40,9 @@ the current state the same way A was taken (same connectors, same --via).`,
 }
 
 func runSnapshotsDiff(ctx context.Context, g *globals, o snapshotsDiffOptions) error {
+	stop := g.startProgress("snapshots diff "+o.A+" "+o.B, nil)
 	res, err := diffSnapshots(ctx, g, o)
+	stop()
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,9 @@ func runSnapshotsShow(ctx context.Context, g *globals, o snapshotsShowOptions) e
 		return err
 	}
 	defer v.Close()
+	stop := g.startProgress("snapshots show: reading "+o.Ref, nil)
 	s, err := v.Load(ctx, o.Ref)
+	stop()
 	if err != nil {
 		return err
 	}
