@@ -47,6 +47,9 @@ func runSnapshotsShow(ctx context.Context, g *globals, o snapshotsShowOptions) e
 	if err != nil {
 		return err
 	}
+	if g.output == "json" {
+		return writeSnapshotJSON(g.stdout, s)
+	}
 	return g.print(s, func(w io.Writer) {
 		m := s.Meta
 		fmt.Fprintf(w, "snapshot\t%s\n", s.ID)
