@@ -90,6 +90,7 @@ func backupOffsets(ctx context.Context, g *globals, o offsetsBackupOptions) (bac
 		return backup.Result{}, err
 	}
 	defer v.Close()
+	defer g.startProgress("offsets backup: reading and storing offsets", nil)()
 	return backup.Take(ctx, g.backupSources(), v, bo)
 }
 

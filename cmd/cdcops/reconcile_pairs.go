@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -191,8 +192,12 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 		limit = 2
 	}
 	eg.SetLimit(limit)
+	var finished atomic.Int64
+	stop := g.startProgress("reconcile --pairs", func() string { return progressBar(finished.Load(), int64(len(specs)), "tables") })
+	defer stop()
 	for i := range specs {
 		eg.Go(func() error {
+			defer finished.Add(1)
 			spec := specs[i]
 			spec.Logger = g.log
 			if out.diffs != nil {
@@ -213,6 +218,7 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 		})
 	}
 	_ = eg.Wait()
+	stop()
 	if err := out.finishDiffs(errors.Join(errs...)); err != nil {
 		return err
 	}
