@@ -58,7 +58,7 @@ func TestConformanceVersionDelta(t *testing.T) {
 		if x.tasksConfig {
 			r.expect(t, "GET tasks-config", 200, "-")
 		} else {
-			r.expectError(t, "GET tasks-config", 404, "HTTP 404 Not Found")
+			r.expectRoutingError(t, "GET tasks-config", 404, "HTTP 404 Not Found")
 		}
 
 		// K5: the plugin version in status (4.1+).

@@ -145,6 +145,19 @@ func (r rawResp) expectError(t *testing.T, what string, status int, message stri
 	}
 }
 
+// expectRoutingError checks Jersey's own 404/405 for a path or method no
+// resource has: Connect's error body, but sent without a Content-Type
+// (seen on real 3.9.1 and 4.4.0: no resource method, so no media type).
+func (r rawResp) expectRoutingError(t *testing.T, what string, status int, message string) {
+	t.Helper()
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		t.Errorf("%s: Content-Type %q, want none (as Connect's Jersey routing errors)", what, ct)
+	}
+	r.Header = r.Header.Clone()
+	r.Header.Set("Content-Type", "application/json")
+	r.expectError(t, what, status, message)
+}
+
 // decode unmarshals a raw body, failing the test on error.
 func decodeJSON[T any](t *testing.T, what string, b []byte) T {
 	t.Helper()
@@ -161,6 +174,9 @@ func (e *env) create(name string, config map[string]string, initialState string)
 	info, err := e.c.Create(e.ctx, connect.CreateRequest{Name: name, Config: config, InitialState: initialState})
 	if err != nil {
 		e.t.Fatalf("create %s: %v", name, err)
+	}
+	if e.real { // a real worker outlives the test: leave it clean (and free the replication slot)
+		e.t.Cleanup(func() { _ = e.c.Delete(context.Background(), name) })
 	}
 	return info
 }
