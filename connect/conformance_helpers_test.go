@@ -50,6 +50,8 @@ type env struct {
 	ctx   context.Context
 	// faults is the lab worker, for its fault hooks (nil on a real worker).
 	faults *worker.Worker
+	// offsetsTopic is the worker's offset.storage.topic.
+	offsetsTopic string
 	// version is the Connect version the target runs (keys byVersion);
 	// real is true for a real Connect worker.
 	version string
@@ -69,7 +71,7 @@ func newEnvWith(t *testing.T, opts lab.Options) *env {
 	l := testenv.LabWith(t, opts)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	return &env{t: t, url: l.ConnectURL(), kafka: l.KafkaAddr(), version: "4.4.0",
+	return &env{t: t, url: l.ConnectURL(), kafka: l.KafkaAddr(), version: "4.4.0", offsetsTopic: "connect-offsets",
 		c: connect.New(l.ConnectURL(), connect.WithPollInterval(50*time.Millisecond)), ctx: ctx, faults: l.Worker()}
 }
 
@@ -231,6 +233,9 @@ func (e *env) offsetsMap(name string) map[string]string {
 	}
 	m := map[string]string{}
 	for _, x := range o.Offsets {
+		if e.real && strings.HasPrefix(string(x.Partition), realPartitionPrefix) {
+			continue // the real source's own position
+		}
 		m[string(x.Partition)] = string(x.Offset)
 	}
 	return m
