@@ -14,8 +14,6 @@ realistic Debezium-shaped offsets. Use it to rehearse offset operations and
 reconciliation without a real cluster.`,
 		Example: `  cdcops lab up                          # Kafka on 127.0.0.1:9092, Connect on :8083
   cdcops lab up --dir .cdcops/lab -o json # keep data across restarts`,
-		Args: exactArgs(0, "a subcommand (see --help)"),
-		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newLabUpCmd(g))
 	cmd.AddCommand(newLabDemoCmd(g))
