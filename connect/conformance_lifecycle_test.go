@@ -456,14 +456,16 @@ func conformInitialState(t *testing.T, e *env) {
 	}
 }
 
-// §1.1 topics: {"<c>":{"topics":[…]}}; reset → 202. Lab only: it needs a
-// sink consuming a topic (see TestConformanceLabSinkOffsets).
-func TestConformanceLabTopics(t *testing.T) {
-	e := newEnv(t)
+// §1.1 topics: {"<c>":{"topics":[…]}}; reset → 202.
+func TestConformanceTopics(t *testing.T) {
+	forEachWorker(t, conformTopics)
+}
+
+func conformTopics(t *testing.T, e *env) {
 	topic := name("orders")
 	produce(t, e, topic, 2, 3)
 	n := name("topics-sink")
-	e.create(n, sinkConfig(topic), "")
+	e.create(n, e.sink(topic), "")
 	e.waitFor(n, connect.Running)
 	e.eventually("sink topic tracked", func() string {
 		r := e.raw("GET", "/connectors/"+n+"/topics", "")
