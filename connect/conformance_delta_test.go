@@ -67,6 +67,20 @@ func TestConformanceVersionDelta(t *testing.T) {
 		if _, has := conn["version"]; has != x.statusVersion {
 			t.Errorf("connector status %s: version present=%v, want %v", st["connector"], has, x.statusVersion)
 		}
+		// K5/K12: that version is the plugin's own, as GET /connector-plugins lists it.
+		if x.statusVersion {
+			class := e.source()["connector.class"]
+			plugins := decodeJSON[[]map[string]string](t, "plugins", e.raw("GET", "/connector-plugins", "").Body)
+			listed := ""
+			for _, p := range plugins {
+				if p["class"] == class {
+					listed = p["version"]
+				}
+			}
+			if listed == "" || conn["version"] != listed {
+				t.Errorf("connector status version %v, want the version /connector-plugins lists for %s (%q)", conn["version"], class, listed)
+			}
+		}
 		task := jsonKeys(t, "task status", e.raw("GET", "/connectors/"+n+"/tasks/0/status", "").Body)
 		want := "id,state,worker_id"
 		if x.statusVersion {
