@@ -22,7 +22,7 @@ type fixture struct {
 	cc  *connect.Client
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	l := testenv.LabWith(t, lab.Options{FlushInterval: 200 * time.Millisecond})
