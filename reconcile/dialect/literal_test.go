@@ -23,7 +23,7 @@ var literalTable = map[sqlconn.Engine]string{
 // canonically must give (timestamps at the column's precision).
 var literalRows = []struct {
 	t, b, ts, tz, d, f, ok *string
-	wantTS              string
+	wantTS                 string
 }{
 	{t: s(`back\slash 'q' "d" \n not a newline`), b: s("00ff27005c"), ts: s("2024-03-01 12:00:00.123999"), tz: s("2024-03-01 12:00:00.654321"), d: s("-0.05"), f: s("1e-07"), ok: s("1"), wantTS: "2024-03-01 12:00:00.123"},
 	{t: s("tab\there\nnl\r\x01\x1f\x7f end"), b: s(""), ts: s("1999-12-31 23:59:59.999999"), tz: s("1970-01-01 00:00:00.000001"), d: s("1234567890.12"), f: s("-2.5"), ok: s("0"), wantTS: "1999-12-31 23:59:59.999"},
