@@ -19,10 +19,10 @@ type Spec struct {
 	// TimestampPrecision is what the check after a fix compares at (s, ms
 	// or us; default us). Drift is always read at us.
 	TimestampPrecision string
-	Keys             []map[string]string // the drifted keys (key column → canonical text), e.g. from a diff file
-	Upsert           bool                // the engine's native upsert instead of INSERT/UPDATE
-	BatchSize        int                 // keys per batch and transaction (default 200)
-	Logger           *slog.Logger
+	Keys               []map[string]string // the drifted keys (key column → canonical text), e.g. from a diff file
+	Upsert             bool                // the engine's native upsert instead of INSERT/UPDATE
+	BatchSize          int                 // keys per batch and transaction (default 200)
+	Logger             *slog.Logger
 }
 
 func (s *Spec) validate() error {
