@@ -87,7 +87,7 @@ func repairTrap(t *testing.T, en *engines, tr trap, pair [2]sqlconn.Engine) {
 	if int64(len(tr.want)) != before.Total() {
 		t.Fatalf("reconcile found %d differences, the trap has %d", before.Total(), len(tr.want))
 	}
-	keys, err := repair.ReadDiffFile(diffFile, nil)
+	keys, err := repair.ReadDiffFile(diffFile, nil, name)
 	if err != nil {
 		t.Fatal(err)
 	}

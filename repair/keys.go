@@ -16,15 +16,19 @@ import (
 // ReadDiffFile reads the keys of a `reconcile --diff-file` file: JSON
 // lines (reconcile.Difference), or CSV when the name ends in .csv. The
 // CSV header does not mark key columns, so key names the table's key
-// columns (from the catalog); their value is taken from whichever side
-// has the row. Values other than the keys are ignored: rows are re-read.
-func ReadDiffFile(path string, key []string) ([]map[string]string, error) {
+// columns; their value is taken from whichever side has the row. Lines
+// of a --pairs run carry "_table": only those of table are kept. Values
+// other than the keys are ignored: rows are re-read.
+func ReadDiffFile(path string, key []string, table string) ([]map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, cdcops.Errorf(cdcops.EINVALID, "pass the file `cdcops reconcile --diff-file F` wrote", "open diff file: %v", err)
 	}
 	defer f.Close()
 	if strings.HasSuffix(strings.ToLower(path), ".csv") {
+		if len(key) == 0 {
+			return nil, cdcops.Errorf(cdcops.EINVALID, "pass --key with the key columns, or use a JSON-lines diff file", "a CSV diff file does not say which columns are the key")
+		}
 		return readCSVKeys(f, path, key)
 	}
 	var out []map[string]string
@@ -39,6 +43,12 @@ func ReadDiffFile(path string, key []string) ([]map[string]string, error) {
 		var d reconcile.Difference
 		if err := json.Unmarshal(sc.Bytes(), &d); err != nil || len(d.Key) == 0 {
 			return nil, badDiff(path, line, "not a reconcile difference (JSON with a \"key\" object)")
+		}
+		if t, ok := d.Key["_table"]; ok {
+			if t != table {
+				continue
+			}
+			delete(d.Key, "_table")
 		}
 		out = append(out, d.Key)
 	}

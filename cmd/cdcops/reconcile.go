@@ -137,9 +137,8 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 		return err
 	}
 	defer out.close()
-	if out.diffs != nil {
-		spec.DiffSink = out.diffs.write
-	}
+	keys := &runKeys{}
+	spec.DiffSink = out.sink(keys, "")
 	if g.stderrIsTerminal() {
 		spec.Progress = func(rows, estimate int64) { fmt.Fprint(g.stderr, "\r"+progressBar(spec.Table, rows, estimate)) }
 	}
@@ -155,7 +154,7 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 	if err != nil {
 		return err
 	}
-	out.record(ctx, started, rep)
+	out.record(ctx, started, rep, keys)
 	if err := g.print(rep, rep.WriteTable); err != nil {
 		return err
 	}

@@ -43,15 +43,47 @@ func openRunOutputs(ctx context.Context, g *globals, o *reconcileOptions) (*runO
 	return out, nil
 }
 
-// record stores a finished run; a store that refuses it is logged, not
-// fatal, because the comparison itself succeeded.
-func (r *runOutputs) record(ctx context.Context, started time.Time, rep *reconcile.Report) {
+// runKeys collects one run's differing keys for the state store.
+type runKeys struct {
+	mu   sync.Mutex
+	keys []state.RunKey
+}
+
+// sink is the DiffSink of one run: it keeps the key for the store and
+// writes the diff file; table, when set, tags diff-file lines (--pairs).
+func (r *runOutputs) sink(keys *runKeys, table string) func(reconcile.Difference) {
+	if r.store == nil && r.diffs == nil {
+		return nil
+	}
+	return func(d reconcile.Difference) {
+		if r.store != nil {
+			keys.mu.Lock()
+			keys.keys = append(keys.keys, state.RunKey{Kind: d.Kind, Key: d.Key})
+			keys.mu.Unlock()
+		}
+		if r.diffs != nil {
+			if table != "" {
+				tagged := make(map[string]string, len(d.Key)+1)
+				for k, v := range d.Key {
+					tagged[k] = v
+				}
+				tagged["_table"] = table
+				d.Key = tagged
+			}
+			r.diffs.write(d)
+		}
+	}
+}
+
+// record stores a finished run and its keys; a store that refuses it is
+// logged, not fatal, because the comparison itself succeeded.
+func (r *runOutputs) record(ctx context.Context, started time.Time, rep *reconcile.Report, keys *runKeys) {
 	if r.store == nil {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := recordRun(ctx, r.store, started, rep); err != nil {
+	if err := recordRun(ctx, r.store, started, rep, keys.keys); err != nil {
 		r.g.log.Warn("could not record the run in the state store", "state", r.store.Name(), "err", err)
 	}
 }
@@ -77,18 +109,21 @@ func (r *runOutputs) close() error {
 	return err
 }
 
-func recordRun(ctx context.Context, store *state.Store, started time.Time, rep *reconcile.Report) error {
+func recordRun(ctx context.Context, store *state.Store, started time.Time, rep *reconcile.Report, keys []state.RunKey) error {
 	summary, err := json.Marshal(rep)
 	if err != nil {
 		return err
 	}
-	_, err = store.AddReconcileRun(ctx, state.ReconcileRun{
+	id, err := store.AddReconcileRun(ctx, state.ReconcileRun{
 		Started: started, ElapsedMS: rep.ElapsedMS, Source: cdcops.RedactDSN(rep.Source), Sink: cdcops.RedactDSN(rep.Sink),
 		SourceTable: rep.SourceTable, SinkTable: rep.SinkTable, Equal: rep.Equal,
 		SourceRows: rep.SourceRows, SinkRows: rep.SinkRows, Missing: rep.Missing, Extra: rep.Extra,
 		Changed: rep.Changed, Duplicates: rep.Duplicates, Summary: summary,
 	})
-	return err
+	if err != nil || len(keys) == 0 {
+		return err
+	}
+	return store.AddReconcileRunKeys(ctx, id, keys)
 }
 
 // diffWriter writes differences as JSON lines, or as CSV when the file

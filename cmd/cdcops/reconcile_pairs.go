@@ -156,17 +156,12 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 		eg.Go(func() error {
 			spec := specs[i]
 			spec.Logger = g.log
-			if out.diffs != nil {
-				table := spec.Table
-				spec.DiffSink = func(d reconcile.Difference) {
-					d.Key["_table"] = table
-					out.diffs.write(d)
-				}
-			}
+			keys := &runKeys{}
+			spec.DiffSink = out.sink(keys, spec.Table)
 			started := time.Now()
 			rep, err := reconcile.Run(ctx, spec)
 			if err == nil {
-				out.record(ctx, started, rep)
+				out.record(ctx, started, rep, keys)
 			}
 			sum.Results[i], errs[i] = rep, err
 			return nil
