@@ -205,7 +205,9 @@ func prepareChannel(ctx context.Context, o SignalOptions, src *sqlconn.DB, w dia
 		res.Checks = append(res.Checks, cdcops.Check{Name: name, OK: false, Detail: msg})
 		return cdcops.Errorf(cdcops.ECONFLICT, hint, "%s", msg)
 	}
-	ok := func(name, detail string) { res.Checks = append(res.Checks, cdcops.Check{Name: name, OK: true, Detail: detail}) }
+	ok := func(name, detail string) {
+		res.Checks = append(res.Checks, cdcops.Check{Name: name, OK: true, Detail: detail})
+	}
 	st, err := o.Connect.Status(ctx, o.Connector)
 	if err != nil {
 		return nil, err
