@@ -17,7 +17,6 @@ func (e *engine) compareKeys(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	keys = uniqueKeys(keys)
 	const batch = 500
 	before := [2]int64{e.src.rows.Load(), e.dst.rows.Load()}
 	for i := 0; i < len(keys); i += batch {
@@ -34,10 +33,11 @@ func (e *engine) compareKeys(ctx context.Context) error {
 	return nil
 }
 
-// encodeKeys turns key maps into canonical key prefixes (each side reads
-// a batch ordered by key, so their order here does not matter).
+// encodeKeys turns key maps into distinct canonical key prefixes (each
+// side reads a batch ordered by key, so their order here does not matter).
 func (e *engine) encodeKeys(in []map[string]string) ([][]byte, error) {
 	out := make([][]byte, 0, len(in))
+	seen := map[string]bool{}
 	for _, m := range in {
 		var b []byte
 		for i := 0; i < e.p.nKeys; i++ {
@@ -55,7 +55,10 @@ func (e *engine) encodeKeys(in []map[string]string) ([][]byte, error) {
 			b = append(b, ':')
 			b = append(b, v...)
 		}
-		out = append(out, b)
+		if !seen[string(b)] {
+			seen[string(b)] = true
+			out = append(out, b)
+		}
 	}
 	return out, nil
 }
