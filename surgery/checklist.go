@@ -122,6 +122,11 @@ func downstreamChecks(ctx context.Context, env Env, p *cdcops.Plan) []cdcops.Che
 		cfg := exp[src.Name].Info.Config
 		prefix := orDefault(cfg["topic.prefix"], cfg["database.server.name"])
 		check := cdcops.Check{Name: "downstream of " + src.Name + " paused or idempotent", OK: true}
+		if prefix == "" && cfg["lab.topic"] == "" {
+			check.OK, check.Detail = false, "not checked: the connector has no topic.prefix, so its topics are unknown"
+			out = append(out, check)
+			continue
+		}
 		var bad, fine []string
 		for name, e := range exp {
 			if e.Info == nil || e.Info.Type != cdcops.ConnectorSink || !readsPrefix(e.Info.Config, prefix, cfg["lab.topic"]) {
@@ -145,7 +150,7 @@ func downstreamChecks(ctx context.Context, env Env, p *cdcops.Plan) []cdcops.Che
 		case len(fine) > 0:
 			check.Detail = strings.Join(fine, "; ")
 		default:
-			check.Detail = "no sink connector reads " + prefix + ".*"
+			check.Detail = "no sink connector reads " + orDefault(cfg["lab.topic"], prefix+".*")
 		}
 		out = append(out, check)
 	}

@@ -52,4 +52,3 @@ func runPlansList(ctx context.Context, g *globals, o plansListOptions) error {
 		}
 	})
 }
-
