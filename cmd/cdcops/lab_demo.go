@@ -61,6 +61,7 @@ func demoSteps() []demoStep {
 		{"back up offsets, diff after the pipeline moved on", (*demoRun).backupAndDiff},
 		{"pipeline fault", (*demoRun).pipelineFault},
 		{"reconcile finds the drift", (*demoRun).reconcileDrift},
+		{"repair makes it equal", (*demoRun).repairDrift},
 	}
 }
 
