@@ -10,7 +10,7 @@ import (
 
 	"github.com/cdcops/cdcops/internal/testenv"
 	"github.com/cdcops/cdcops/reconcile"
-	"github.com/cdcops/cdcops/repair"
+	"github.com/cdcops/cdcops/reconcile/repair"
 	"github.com/cdcops/cdcops/sqlconn"
 )
 

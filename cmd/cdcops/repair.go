@@ -16,7 +16,7 @@ import (
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/audit"
 	"github.com/cdcops/cdcops/reconcile"
-	"github.com/cdcops/cdcops/repair"
+	"github.com/cdcops/cdcops/reconcile/repair"
 	"github.com/cdcops/cdcops/sqlconn"
 	"github.com/cdcops/cdcops/state"
 )

@@ -15,7 +15,7 @@ import (
 	"github.com/cdcops/cdcops/internal/testenv"
 	"github.com/cdcops/cdcops/lab/sqlpipe"
 	"github.com/cdcops/cdcops/reconcile"
-	"github.com/cdcops/cdcops/repair"
+	"github.com/cdcops/cdcops/reconcile/repair"
 )
 
 // TestSignalReEmitsExactlyTheDriftedRows runs `repair --signal` on the

@@ -10,7 +10,7 @@ import (
 
 	"github.com/cdcops/cdcops/internal/testenv"
 	"github.com/cdcops/cdcops/reconcile"
-	"github.com/cdcops/cdcops/repair"
+	"github.com/cdcops/cdcops/reconcile/repair"
 )
 
 func exec(t *testing.T, dsn string, stmts ...string) {

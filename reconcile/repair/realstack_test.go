@@ -13,7 +13,7 @@ import (
 	"github.com/cdcops/cdcops/internal/testenv"
 	"github.com/cdcops/cdcops/lab/realstack"
 	"github.com/cdcops/cdcops/reconcile"
-	"github.com/cdcops/cdcops/repair"
+	"github.com/cdcops/cdcops/reconcile/repair"
 )
 
 func TestMain(m *testing.M) { testenv.RunMain(m) }
