@@ -73,7 +73,7 @@ func Signal(ctx context.Context, spec Spec, o SignalOptions) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &SignalResult{Channel: o.Channel, Connector: o.Connector}
+	res := &SignalResult{Channel: o.Channel, Connector: o.Connector, Checks: []cdcops.Check{}, IDs: []string{}, Signals: []SnapshotData{}}
 	rep := &Report{Action: "signal", Source: cdcops.RedactDSN(spec.Source), Sink: cdcops.RedactDSN(spec.Sink), SourceTable: now.SourceTable,
 		SinkTable: now.SinkTable, Keys: len(spec.Keys), Differing: now.Total(), Skipped: []Skipped{}, Signal: res}
 	var keys []map[string]string
@@ -126,7 +126,7 @@ func Signal(ctx context.Context, spec Spec, o SignalOptions) (*Report, error) {
 			cols = append(cols, keyCol{name: pairName(ci), col: c, class: classOf(ci.As)})
 		}
 	}
-	res.Signals = conditions(w, cols, keys, res.DataCollection, ch.maxData)
+	res.Signals = append(res.Signals, conditions(w, cols, keys, res.DataCollection, ch.maxData)...)
 	stamp := time.Now().UTC().Format("20060102T150405.000")
 	for i, data := range res.Signals {
 		rec := SignalRecord{ID: fmt.Sprintf("cdcops-repair-%s-%d", stamp, i+1), Type: "execute-snapshot", Data: data}
