@@ -77,7 +77,7 @@ type PlanConnector struct {
 // {"kafka_topic":..,"kafka_partition":..} and Before/After {"kafka_offset":N}.
 type PlanChange struct {
 	Partition      json.RawMessage `json:"partition"`
-	Key            []byte          `json:"key,omitempty"`
+	Key            []byte          `json:"key_base64,omitempty"` // exact key bytes
 	Topic          string          `json:"topic,omitempty"`
 	KafkaPartition int32           `json:"kafka_partition"`
 	Before         json.RawMessage `json:"before"`

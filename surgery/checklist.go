@@ -9,6 +9,7 @@ import (
 
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/connect"
+	"github.com/cdcops/cdcops/snapshots"
 )
 
 // Checklist is the playbooks' pre-flight list, each item checked by
@@ -60,7 +61,7 @@ func verifySnapshot(ctx context.Context, env Env, id string) (bool, string) {
 	if err != nil {
 		return false, err.Error()
 	}
-	res, err := env.Vault.Verify(ctx, sum)
+	res, err := snapshots.Verify(ctx, env.Vault, sum)
 	if err != nil {
 		return false, err.Error()
 	}

@@ -18,12 +18,11 @@ import (
 
 // Env are the systems surgery works on.
 type Env struct {
-	Connect    *connect.Client
-	ConnectURL string // as configured, for snapshot meta (redacted there)
-	Bootstrap  string
-	Vault      *vault.Vault
-	State      *state.Store
-	Log        *slog.Logger
+	Connect   *connect.Client
+	Bootstrap string
+	Vault     *vault.Vault
+	State     *state.Store
+	Log       *slog.Logger
 }
 
 func (e Env) log() *slog.Logger {
@@ -34,7 +33,7 @@ func (e Env) log() *slog.Logger {
 }
 
 func (e Env) sources() backup.Sources {
-	return backup.Sources{Connect: e.Connect, ConnectURL: e.ConnectURL, Bootstrap: e.Bootstrap, Log: e.Log}
+	return backup.Sources{Connect: e.Connect, Bootstrap: e.Bootstrap, Log: e.Log}
 }
 
 // Current is one connector's offsets as read now.

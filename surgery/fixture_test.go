@@ -22,7 +22,7 @@ type fixture struct {
 	cc  *connect.Client
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	l := testenv.LabWith(t, lab.Options{FlushInterval: 200 * time.Millisecond})
@@ -38,7 +38,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	cc := connect.New(l.ConnectURL(), connect.WithPollInterval(50*time.Millisecond))
-	return &fixture{l: l, cc: cc, env: Env{Connect: cc, ConnectURL: l.ConnectURL(), Bootstrap: l.KafkaAddr(), Vault: v, State: st}}
+	return &fixture{l: l, cc: cc, env: Env{Connect: cc, Bootstrap: l.KafkaAddr(), Vault: v, State: st}}
 }
 
 // pgOffset is a Debezium-PostgreSQL-shaped offset; lsn is last so

@@ -3,6 +3,7 @@ package surgery
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/connectjson"
@@ -68,7 +69,7 @@ func restoreChanges(ctx context.Context, env Env, req *Request) (changeFunc, err
 			}
 			out = append(out, ch)
 			if fwd, _ := forward(c, now.Value, after); fwd {
-				flags = append(flags, fmt.Sprintf("forward jump on %s %s: %v; the changes in between are never delivered", c.Name, e.Partition, ch.Delta))
+				flags = append(flags, fmt.Sprintf("forward jump on %s %s: %s; the changes in between are never delivered", c.Name, e.Partition, strings.Join(ch.Delta, ", ")))
 			}
 		}
 		return out, flags, nil

@@ -10,14 +10,8 @@ import (
 	"github.com/cdcops/cdcops/debezium"
 )
 
-// snapshotValues are what OffsetContext.Loader.loadSnapshot accepts
-// besides an absent key: true, "true" or a SnapshotType name (delta D2);
-// false or "false" make the task fail at start.
-var snapshotValues = map[any]bool{true: true, "true": true, "INITIAL": true, "BLOCKING": true, "INCREMENTAL": true}
-
 // validateAfter checks one new offset before anything is written: the
-// offset is what the connector class's loader reads (debezium.Validate
-// plus the snapshot rule), and a Debezium partition names the logical
+// offset is what the connector class's loader reads (debezium.Validate), and a Debezium partition names the logical
 // server the connector actually uses. It returns one message per problem.
 func validateAfter(c *Current, partition, after []byte) []string {
 	var out []string
@@ -47,18 +41,32 @@ func validateAfter(c *Current, partition, after []byte) []string {
 			return []string{"offset: " + err.Error()}
 		}
 	}
-	for _, e := range debezium.Validate(effectiveClass(c), p, o) {
+	class := effectiveClass(c)
+	for _, e := range debezium.Validate(class, p, o) {
 		out = append(out, e.Error())
 	}
-	if o != nil {
-		if v, ok := o.Get("snapshot"); ok && !snapshotValues[v] {
-			out = append(out, fmt.Sprintf("offset field \"snapshot\" is %s: Debezium accepts only true, \"true\", \"INITIAL\", \"BLOCKING\" or \"INCREMENTAL\" (the task fails at start); drop the key when no snapshot is running", mustEncode(v)))
+	if k, _ := debezium.Resolve(class, o); k != debezium.Unknown {
+		for _, f := range o {
+			if writtenAsInteger[f.Key] && f.Value != nil {
+				if _, ok := f.Value.(int64); !ok {
+					out = append(out, fmt.Sprintf("offset %q is %s: Debezium writes it as an integer, and cdcops writes integers as integers (a float loses precision past 2^53 and changes the offset's bytes)", f.Key, mustEncode(f.Value)))
+				}
+			}
 		}
 	}
 	if msg := serverMismatch(c, p); msg != "" {
 		out = append(out, msg)
 	}
 	return out
+}
+
+// writtenAsInteger are the offset fields Debezium writes as Java longs
+// (spec §3.6). Some loaders also take a float or a numeric string; a
+// write by cdcops keeps them integers all the same.
+var writtenAsInteger = map[string]bool{
+	"lsn": true, "lsn_proc": true, "lsn_commit": true, "txId": true, "ts_usec": true, "xmin": true,
+	"lsn_events_processed": true, "pos": true, "row": true, "event": true, "server_id": true, "ts_sec": true,
+	"event_serial_no": true, "scn_idx": true, "sec": true, "ord": true, "txnNumber": true,
 }
 
 // kindClasses name a Debezium class per kind, for connectors whose class

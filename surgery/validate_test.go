@@ -50,10 +50,10 @@ func TestRestoreRefusesOffsetsDebeziumCannotLoad(t *testing.T) {
 	cases := []struct {
 		name, conn, key, value, want string
 	}{
-		{"pg lsn as a string", "pg", "", `{"ts_usec":1700000000000000,"txId":780,"lsn_proc":37208504,"lsn":"0/237C3B8"}`, `"lsn" is a string, want an integer`},
-		{"pg lsn as a float", "pg", "", `{"ts_usec":1700000000000000,"txId":780,"lsn_proc":37208504,"lsn":37208504.0}`, `"lsn" is a float, want an integer`},
-		{"snapshot false", "pg", "", `{"ts_usec":1700000000000000,"txId":780,"lsn_proc":37208504,"lsn":37208000,"snapshot":false}`, `"snapshot" is false`},
-		{"mysql without file", "my", "", `{"ts_sec":1700000000,"pos":4}`, `needs a string "file"`},
+		{"pg lsn as a string", "pg", "", `{"ts_usec":1700000000000000,"txId":780,"lsn_proc":37208504,"lsn":"0/237C3B8"}`, `offset "lsn" is a string, want a number`},
+		{"pg lsn as a float", "pg", "", `{"ts_usec":1700000000000000,"txId":780,"lsn_proc":37208504,"lsn":37208504.0}`, `offset "lsn" is 3.7208504E7: Debezium writes it as an integer`},
+		{"snapshot false", "pg", "", `{"ts_usec":1700000000000000,"txId":780,"lsn_proc":37208504,"lsn":37208000,"snapshot":false}`, `offset "snapshot"`},
+		{"mysql without file", "my", "", `{"ts_sec":1700000000,"pos":4}`, `offset "file" is missing`},
 		{"unknown partition key", "pg", `["pg",{"server":"dbserver2"}]`, pgOffset, `is not a partition of pg (it has: {"server":"dbserver1"})`},
 	}
 	for _, tc := range cases {

@@ -54,7 +54,7 @@ func TestRESTAndTopicWritesAgree(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	f.source(t, "pg", `{"server":"dbserver1"}`, pgOffset, false)
-	f.source(t, "sqlsrv", `{"server":"s","database":"inventory"}`, `{"commit_lsn":"0000002b:00000560:0003","change_lsn":"0000002b:00000560:0002","event_serial_no":1}`, false)
+	f.source(t, "sqlsrv", `{"server":"s","database":"inventory"}`, `{"commit_lsn":"0000002b:00000560:0003","change_lsn":"NULL","event_serial_no":1}`, false)
 	pre := kcatState(t, f.l.KafkaAddr(), "connect-offsets")
 	if len(pre) != 2 {
 		t.Fatalf("offsets topic holds %d keys, want 2", len(pre))
@@ -63,7 +63,7 @@ func TestRESTAndTopicWritesAgree(t *testing.T) {
 	for _, via := range []string{"rest", "topic"} {
 		p1 := f.plan(t, Request{Kind: cdcops.PlanRewind, Names: []string{"pg"}, Position: "0/2000000", Write: via})
 		p2 := f.plan(t, Request{Kind: cdcops.PlanRestore, Names: []string{"sqlsrv"}, Snapshot: f.snapshotWith(t, "sqlsrv", "",
-			`{"commit_lsn":"0000002b:00000500:0001","change_lsn":"0000002b:00000500:0001","event_serial_no":2}`), Write: via})
+			`{"commit_lsn":"0000002b:00000500:0001","change_lsn":"NULL","event_serial_no":2}`), Write: via})
 		o := applyOpts()
 		o.NoResume = true
 		for _, p := range []string{p1.ID, p2.ID} {

@@ -44,7 +44,7 @@ func (g *globals) surgeryEnv(ctx context.Context) (surgery.Env, func(), error) {
 		v.Close()
 		return surgery.Env{}, nil, err
 	}
-	env := surgery.Env{Connect: g.connectClient(), ConnectURL: g.connectURL, Bootstrap: g.bootstrap, Vault: v, State: st, Log: g.log}
+	env := surgery.Env{Connect: g.connectClient(), Bootstrap: g.bootstrap, Vault: v, State: st, Log: g.log}
 	return env, func() { st.Close(); v.Close() }, nil
 }
 
