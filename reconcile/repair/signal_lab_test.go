@@ -98,6 +98,23 @@ func TestSignalReEmitsExactlyTheDriftedRows(t *testing.T) {
 			t.Logf("%s: the offsets were not caught with incremental_snapshot fields (they pass quickly on the lab)", channel)
 		}
 	}
+	// Why the plural key matters: like Debezium, the lab ignores the
+	// singular "additional-condition" and re-reads the whole table.
+	var rows int64
+	if err := src.QueryRowContext(ctx, "SELECT count(*) FROM customers").Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	before := endOffset(t, adm, topic)
+	exec(t, p.SourceDSN, `INSERT INTO debezium_signal VALUES ('singular-1', 'execute-snapshot',
+		'{"type":"INCREMENTAL","data-collections":["main\\.customers"],"additional-condition":"id = 1"}')`)
+	deadline := time.Now().Add(20 * time.Second)
+	for endOffset(t, adm, topic)-before < rows && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := endOffset(t, adm, topic) - before; n != rows {
+		t.Fatalf("a singular-key signal re-emitted %d records, want the whole table's %d", n, rows)
+	}
 }
 
 func endOffset(t *testing.T, adm *kadm.Client, topic string) int64 {
