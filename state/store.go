@@ -74,6 +74,14 @@ var migrations = []string{
   prev_hash TEXT NOT NULL,
   hash      TEXT NOT NULL
 )`,
+	// Every differing key of a reconcile run (its summary lists only the
+	// first 1000), so `repair --from-run ID` can re-read them.
+	`CREATE TABLE reconcile_run_keys (
+  run_id   BIGINT NOT NULL,
+  kind     TEXT NOT NULL,
+  key_json TEXT NOT NULL
+)`,
+	`CREATE INDEX reconcile_run_keys_run ON reconcile_run_keys (run_id)`,
 }
 
 // CheckURL says whether url names a kind of state store cdcops supports,

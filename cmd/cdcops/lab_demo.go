@@ -73,6 +73,7 @@ func demoSteps() []demoStep {
 		{"back up offsets, diff after the pipeline moved on", (*demoRun).backupAndDiff},
 		{"pipeline fault", (*demoRun).pipelineFault},
 		{"reconcile finds the drift", (*demoRun).reconcileDrift},
+		{"repair makes it equal", (*demoRun).repairDrift},
 		{"rewind the sink, the replay converges", (*demoRun).rewindReplay},
 	}
 }
