@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/monitor"
 )
 
 // globals holds the global flags, the loaded config and the process's
@@ -54,6 +55,7 @@ type Config struct {
 	State     string             `yaml:"state"`
 	Vault     VaultConfig        `yaml:"vault"`
 	Clusters  map[string]Cluster `yaml:"clusters"`
+	Monitor   monitor.Config     `yaml:"monitor"`
 }
 
 // Cluster names one Kafka + Connect pair; --cluster selects it.
