@@ -143,3 +143,14 @@ func partitionStatus(c monitor.Connector, s monitor.Status) bool {
 	}
 	return false
 }
+
+// watch replaces the rig's monitor with one using cfg.
+func (r *rig) watch(t *testing.T, cfg monitor.Config) {
+	t.Helper()
+	m, err := monitor.New(cfg, monitor.Deps{Connect: r.c, Kafka: r.k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	r.m = m
+}
