@@ -124,7 +124,7 @@ func TestRateDip(t *testing.T) {
 
 func TestDLQSpike(t *testing.T) {
 	m := &Monitor{}
-	m.cfg, _ = Config{}.withDefaults()
+	m.cfg, _ = Config{}.WithDefaults()
 	st := dlqState{}
 	if d := m.evalDLQ(st, "dlq", map[int32]int64{0: 7, 1: 0}); d.Spike || d.Total != 7 {
 		t.Fatalf("first cycle sets the start: %+v", d)

@@ -62,9 +62,9 @@ type WebhookConfig struct {
 	Resolved  *bool         `yaml:"resolved"`  // send a resolved notice (default true)
 }
 
-// withDefaults returns c with zero values replaced, or an error for
+// WithDefaults returns c with zero values replaced, or an error for
 // values that cannot work.
-func (c Config) withDefaults() (Config, error) {
+func (c Config) WithDefaults() (Config, error) {
 	def := func(d *time.Duration, v time.Duration) {
 		if *d == 0 {
 			*d = v

@@ -49,7 +49,7 @@ type sourceState struct {
 // New checks cfg and returns a Monitor; Close it to release database
 // connections.
 func New(cfg Config, deps Deps) (*Monitor, error) {
-	cfg, err := cfg.withDefaults()
+	cfg, err := cfg.WithDefaults()
 	if err != nil {
 		return nil, err
 	}

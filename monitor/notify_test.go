@@ -46,7 +46,7 @@ func TestNotifierLifecycle(t *testing.T) {
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	hooks := []WebhookConfig{{URL: srv.URL + "/hook?token=T0KEN"}}
-	cfg, err := Config{Webhooks: hooks}.withDefaults()
+	cfg, err := Config{Webhooks: hooks}.WithDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestNotifierNeverSendsSecrets(t *testing.T) {
 	srv := httptest.NewServer(rcv)
 	defer srv.Close()
 	for _, format := range []string{"json", "slack"} {
-		cfg, err := Config{Webhooks: []WebhookConfig{{URL: srv.URL, Format: format}}}.withDefaults()
+		cfg, err := Config{Webhooks: []WebhookConfig{{URL: srv.URL, Format: format}}}.WithDefaults()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +128,7 @@ func TestNotifierNeverSendsSecrets(t *testing.T) {
 		}
 	}
 	// An unreachable hook: the error names its host, not the token path.
-	cfg, _ := Config{Webhooks: []WebhookConfig{{URL: "http://127.0.0.1:1/services/T0/B0/SECRETTOKEN"}}}.withDefaults()
+	cfg, _ := Config{Webhooks: []WebhookConfig{{URL: "http://127.0.0.1:1/services/T0/B0/SECRETTOKEN"}}}.WithDefaults()
 	err := NewNotifier(cfg.Webhooks, nil, nil).Notify(context.Background(), reportWith(ERR, "x"))
 	if err == nil || strings.Contains(err.Error(), "SECRETTOKEN") || !strings.Contains(err.Error(), "127.0.0.1:1") {
 		t.Fatalf("webhook error %v", err)
@@ -137,7 +137,7 @@ func TestNotifierNeverSendsSecrets(t *testing.T) {
 
 func TestWebhookConfigErrors(t *testing.T) {
 	for _, w := range []WebhookConfig{{URL: "ftp://x"}, {URL: "http://x", Format: "teams"}, {URL: "http://x", Threshold: "STOP"}} {
-		if _, err := (Config{Webhooks: []WebhookConfig{w}}).withDefaults(); err == nil {
+		if _, err := (Config{Webhooks: []WebhookConfig{w}}).WithDefaults(); err == nil {
 			t.Fatalf("%+v accepted", w)
 		}
 	}

@@ -45,7 +45,7 @@ func TestPostgresSourceLag(t *testing.T) {
 		t.Fatalf("a missing slot must be a lost position: %+v", s.Retention)
 	}
 	// Caught up (offset at the head): no seconds lag even though ts is old.
-	off.fields = connectjson.Object{{Key: "lsn", Value: headN + 1 << 40}, {Key: "ts_usec", Value: now.Add(-time.Hour).UnixMicro()}}
+	off.fields = connectjson.Object{{Key: "lsn", Value: headN + 1<<40}, {Key: "ts_usec", Value: now.Add(-time.Hour).UnixMicro()}}
 	s, err = m.sourceLag(ctx, db, off, "cdcops_no_such_slot", now)
 	if err != nil || *s.LagBytes != 0 || *s.LagMS != 0 {
 		t.Fatalf("caught up: %+v %v", s, err)

@@ -66,6 +66,11 @@ func (g *globals) newMonitor(ctx context.Context, opts monitorOptions) (*monitor
 	if opts.OffsetsTopic != "" {
 		cfg.OffsetsTopic = opts.OffsetsTopic
 	}
+	// Bad config fails before anything is dialled.
+	cfg, err := cfg.WithDefaults()
+	if err != nil {
+		return nil, nil, err
+	}
 	kc, err := kafka.Dial(ctx, g.bootstrap)
 	if err != nil {
 		return nil, nil, err
