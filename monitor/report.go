@@ -15,7 +15,7 @@ type Report struct {
 
 // Connector is one connector's state and figures.
 type Connector struct {
-	Name  string `json:"name"`
+	Name  string `json:"connector"`
 	Type  string `json:"type"`  // source or sink
 	State string `json:"state"` // Connect's connector state
 	Up    bool   `json:"up"`    // connector and every task RUNNING

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -99,7 +100,7 @@ func runMonitor(ctx context.Context, g *globals, opts monitorOptions) error {
 		if err != nil {
 			return fmt.Errorf("monitor: %w", err)
 		}
-		if err := g.print(rep, func(w io.Writer) { writeMonitorTable(w, rep) }); err != nil {
+		if err := g.printCycle(rep, opts.Cycles == 1); err != nil {
 			return err
 		}
 		if opts.Cycles > 0 && n >= opts.Cycles {
@@ -114,6 +115,16 @@ func runMonitor(ctx context.Context, g *globals, opts monitorOptions) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// printCycle prints one report: with -o json one indented document when
+// it is the only one (--once), else one compact document per line (JSON
+// Lines), so a consumer can read the stream line by line.
+func (g *globals) printCycle(rep *monitor.Report, only bool) error {
+	if g.output == "json" && !only {
+		return json.NewEncoder(g.stdout).Encode(rep)
+	}
+	return g.print(rep, func(w io.Writer) { writeMonitorTable(w, rep) })
 }
 
 func writeMonitorTable(w io.Writer, rep *monitor.Report) {
