@@ -281,3 +281,85 @@ func helpOf(name string) string {
 	}
 	return ""
 }
+
+// MariaDB: the offset's binlog becoming the oldest on the server is at risk
+// (the next purge removes it); purged, the position is gone.
+func TestRealBinlogRetention(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	r := startRealRig(t, ctx, "mariadb")
+	r.load(t, ctx, 10, 41)
+	c := r.until(t, ctx, "an offset binlog position", func(c monitor.Connector) bool { return lagOf(c) >= 0 })
+	if err := r.c.Stop(ctx, r.p.Source); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.c.WaitFor(ctx, r.p.Source, connect.WantState(cdcops.StateStopped), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	_, c = r.source(t, ctx)
+	file, _, _ := strings.Cut(c.Source.Position, ":")
+	admin := testenv.Open(t, testenv.RealMariaDB(t).DSN())
+	if _, err := admin.ExecContext(ctx, `FLUSH BINARY LOGS`); err != nil {
+		t.Fatal(err)
+	}
+	// Purge everything older than the offset's file: it becomes the oldest.
+	if _, err := admin.ExecContext(ctx, `PURGE BINARY LOGS TO '`+file+`'`); err != nil {
+		t.Fatal(err)
+	}
+	_, c = r.source(t, ctx)
+	oldest := c.Source.Retention.OldestLog
+	if oldest != file || c.Source.Retention.Risk != 1 || !strings.Contains(c.Source.Retention.Reason, "oldest") || c.Severity != monitor.WARN {
+		t.Fatalf("offset in the oldest binlog %s: %+v severity %s", file, c.Source.Retention, c.Severity)
+	}
+	// One more file, then purge the offset's: the position is gone.
+	if _, err := admin.ExecContext(ctx, `FLUSH BINARY LOGS`); err != nil {
+		t.Fatal(err)
+	}
+	// MariaDB skips a binlog a dump thread still reads (the stopped
+	// connector's connection may linger a moment): purge until it is gone.
+	for i := 0; ; i++ {
+		logs := binaryLogNames(t, ctx, admin)
+		if logs[0] != file {
+			break
+		}
+		if i == 30 {
+			t.Fatalf("MariaDB would not purge %s: %v", file, logs)
+		}
+		if _, err := admin.ExecContext(ctx, `PURGE BINARY LOGS TO '`+logs[len(logs)-1]+`'`); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+	}
+	_, c = r.source(t, ctx)
+	if c.Source.Retention.Risk != 2 || !strings.Contains(c.Source.Retention.Reason, "no longer on the server") || c.Severity != monitor.ERR || c.Source.LagBytes != nil {
+		t.Fatalf("offset binlog %s purged: %+v severity %s", file, c.Source.Retention, c.Severity)
+	}
+	t.Logf("offset binlog %s purged: %s", file, c.Source.Retention.Reason)
+}
+
+func binaryLogNames(t *testing.T, ctx context.Context, db *sqlconn.DB) []string {
+	t.Helper()
+	rows, err := db.QueryContext(ctx, `SHOW BINARY LOGS`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		var name string
+		vals := make([]any, len(cols))
+		vals[0] = &name
+		for i := 1; i < len(cols); i++ {
+			vals[i] = new(any)
+		}
+		if err := rows.Scan(vals...); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, name)
+	}
+	if len(out) == 0 {
+		t.Fatal("no binary logs")
+	}
+	return out
+}
