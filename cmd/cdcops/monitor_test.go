@@ -185,3 +185,30 @@ func TestServeBadListen(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 }
+
+// Without --once, -o json prints one compact document per cycle (JSON Lines).
+func TestMonitorLoopJSONLines(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	url, kafka, cfg := monitorLab(t, ctx)
+	g, out := testGlobals(url, "json")
+	g.bootstrap, g.configFile, g.getenv = kafka, cfg, func(string) string { return "" }
+	if err := g.readConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if err := runMonitor(ctx, g, monitorOptions{Cycles: 3, Interval: 100 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines, want 3:\n%s", len(lines), out.String())
+	}
+	var prev time.Time
+	for _, l := range lines {
+		var rep monitor.Report
+		if err := json.Unmarshal([]byte(l), &rep); err != nil || len(rep.Connectors) != 1 || !rep.At.After(prev) {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		prev = rep.At
+	}
+}
