@@ -71,14 +71,16 @@ func (r *runOutputs) recordRun(ctx context.Context, started time.Time, rep *reco
 
 // finishDiffs flushes and closes the diff file once; its error means an
 // incomplete --diff-file. A run that failed before any difference was
-// written (runErr != nil) leaves no file; a finished run always does.
+// written (runErr != nil) leaves no file; a finished run always does; a
+// run that failed or was interrupted after writing some ends the file
+// with a line that marks it incomplete.
 func (r *runOutputs) finishDiffs(runErr error) error {
 	if r.diffs == nil {
 		return nil
 	}
 	d := r.diffs
 	r.diffs = nil
-	return d.close(runErr == nil)
+	return d.close(runErr)
 }
 
 // close finishes the diff file and closes the store.
@@ -211,16 +213,19 @@ func csvValue(diff reconcile.Difference, row map[string]reconcile.Value, col str
 	return *v
 }
 
-func (d *diffWriter) close(keep bool) error {
+func (d *diffWriter) close(runErr error) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.f == nil {
-		if !keep {
+		if runErr != nil {
 			return nil
 		}
 		if d.open(); d.f == nil {
 			return fmt.Errorf("write diff file: %w", d.err)
 		}
+	}
+	if runErr != nil && d.err == nil {
+		d.markIncomplete(runErr)
 	}
 	if d.csv != nil {
 		d.csv.Flush()
@@ -233,4 +238,22 @@ func (d *diffWriter) close(keep bool) error {
 		return fmt.Errorf("write diff file: %w", d.err)
 	}
 	return err
+}
+
+// markIncomplete ends a diff file of a run that did not finish, so nobody
+// takes its rows for the whole set of differences: JSON lines get
+// {"incomplete":true,"reason":…}, CSV a last row "incomplete",reason.
+func (d *diffWriter) markIncomplete(runErr error) {
+	reason := "failed: " + cdcops.RedactDSN(runErr.Error())
+	switch {
+	case errors.Is(runErr, context.Canceled):
+		reason = "interrupted"
+	case errors.Is(runErr, context.DeadlineExceeded):
+		reason = "timed out"
+	}
+	if d.enc != nil {
+		d.err = d.enc.Encode(map[string]any{"incomplete": true, "reason": reason})
+		return
+	}
+	d.err = d.csv.Write([]string{"incomplete", reason})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -212,7 +213,7 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 		})
 	}
 	_ = eg.Wait()
-	if err := out.finishDiffs(nil); err != nil {
+	if err := out.finishDiffs(errors.Join(errs...)); err != nil {
 		return err
 	}
 	sum.Equal = true
