@@ -3,7 +3,9 @@ package sqlconn
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -57,7 +59,17 @@ func badDSN(dsn string) error {
 }
 
 // Open opens dsn and checks the server answers within ctx.
-func Open(ctx context.Context, dsn string) (*DB, error) {
+func Open(ctx context.Context, dsn string) (*DB, error) { return OpenWith(ctx, dsn, Options{}) }
+
+// Options tune how Open reaches a server.
+type Options struct {
+	// Dial, when set, makes the network connections of PostgreSQL and
+	// MySQL DSNs (e.g. to count the bytes they move); SQLite ignores it.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
 	engine, err := EngineOf(dsn)
 	if err != nil {
 		return nil, err
@@ -69,13 +81,26 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		if perr != nil {
 			return nil, cdcops.Errorf(cdcops.EINVALID, "check the postgres:// DSN", "parse DSN %s: %v", cdcops.RedactDSN(dsn), cdcops.RedactDSN(perr.Error()))
 		}
+		if o.Dial != nil {
+			cfg.DialFunc = o.Dial
+		}
 		db = stdlib.OpenDB(*cfg)
 	case MySQL:
 		driverDSN, derr := MySQLDriverDSN(dsn)
 		if derr != nil {
 			return nil, derr
 		}
-		db, err = sql.Open("mysql", driverDSN)
+		cfg, perr := mysql.ParseDSN(driverDSN)
+		if perr != nil {
+			return nil, badDSN(dsn)
+		}
+		if o.Dial != nil {
+			cfg.DialFunc = o.Dial
+		}
+		var conn driver.Connector
+		if conn, err = mysql.NewConnector(cfg); err == nil {
+			db = sql.OpenDB(conn)
+		}
 	case SQLite:
 		db, err = sql.Open("sqlite", SQLitePath(dsn)+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
 		if err == nil {
