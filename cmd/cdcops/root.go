@@ -21,9 +21,14 @@ failed, 2 usage or configuration error, 3 runtime failure.`,
   cdcops connectors list --connect http://127.0.0.1:8083
   cdcops connectors stop inventory-connector
   cdcops --config cdcops.yaml --cluster prod connectors status orders-sink -o json`,
-		SilenceUsage:      true,
-		SilenceErrors:     true,
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return g.load(cmd) },
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := g.load(cmd); err != nil {
+				return err
+			}
+			return checkFlags(cmd)
+		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	g.addFlags(root.PersistentFlags())
@@ -35,6 +40,7 @@ failed, 2 usage or configuration error, 3 runtime failure.`,
 		newSnapshotsCmd(g),
 		newReconcileCmd(g),
 	)
+	guardGroups(root)
 	return root
 }
 
