@@ -37,6 +37,7 @@ type side struct {
 	rawCanon []dialect.Canonicalizer
 	queries  atomic.Int64
 	rows     atomic.Int64
+	net      *meter // bytes moved over the network
 }
 
 func openSide(ctx context.Context, name, dsn string) (*side, error) {
@@ -44,7 +45,14 @@ func openSide(ctx context.Context, name, dsn string) (*side, error) {
 		// Functions reach only connections opened after registration.
 		dialect.RegisterSQLiteFunctions()
 	}
-	db, err := sqlconn.OpenReadOnly(ctx, dsn)
+	m := &meter{}
+	var db *sqlconn.DB
+	var err error
+	if engine, eerr := sqlconn.EngineOf(dsn); eerr == nil && engine != sqlconn.SQLite {
+		db, err = sqlconn.OpenWith(ctx, dsn, sqlconn.Options{Dial: m.dial})
+	} else {
+		db, err = sqlconn.OpenReadOnly(ctx, dsn)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -53,7 +61,7 @@ func openSide(ctx context.Context, name, dsn string) (*side, error) {
 		db.Close()
 		return nil, err
 	}
-	return &side{name: name, db: db, d: d}, nil
+	return &side{name: name, db: db, d: d, net: m}, nil
 }
 
 // begin opens the snapshot connection the side reads everything through.
