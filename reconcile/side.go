@@ -141,6 +141,40 @@ func (s *side) setPlan(p *plan, userWhere string) {
 	}
 }
 
+// aggSource is what aggregates read: the canonical row expression to hash,
+// the FROM source and WHERE text for the rows matching w, and extra
+// expressions (a bucket, a partition) as they can be referenced there.
+// With a Splitter dialect each field's text is computed once per row in a
+// derived table instead of once per reference.
+func (s *side) aggSource(w string, extra ...string) (row, from, where string, refs []string) {
+	sp, ok := s.d.(dialect.Splitter)
+	if !ok {
+		return s.row, s.from, w, extra
+	}
+	sel := make([]string, 0, len(s.cols)+len(extra))
+	outer := make([]string, len(s.cols))
+	fixed := make([]int, len(s.cols))
+	for i, col := range s.cols {
+		inner, out := sp.CanonParts(col, s.formats[i])
+		alias := "c" + strconv.Itoa(i)
+		sel = append(sel, inner+" AS "+alias)
+		outer[i] = out(alias)
+		fixed[i] = dialect.FixedLen(s.formats[i])
+	}
+	for j, x := range extra {
+		alias := "x" + strconv.Itoa(j)
+		sel = append(sel, x+" AS "+alias)
+		refs = append(refs, alias)
+	}
+	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + s.from
+	if w != "" {
+		q += " WHERE " + w
+	}
+	// OFFSET 0 keeps the planner from folding the derived table back in
+	// (which would evaluate each field once per reference again).
+	return s.d.Row(outer, fixed), "(" + q + " OFFSET 0) q", "", refs
+}
+
 // keyRange is [Lo, Hi) in key order; nil bounds are open. With Or set it
 // is instead the union of those (ascending, disjoint) ranges.
 type keyRange struct {
