@@ -40,12 +40,32 @@ func (e *engine) treeOK() bool {
 	return true
 }
 
-// hash64 says whether both sides can use the engine's fast 64-bit hash
-// instead of md5 (same engine: it only has to agree with itself).
-func (e *engine) hash64() bool {
-	_, a := e.src.d.(dialect.Hasher64)
-	_, b := e.dst.d.(dialect.Hasher64)
-	return a && b && e.src.d.Engine() == e.dst.d.Engine()
+// typedHash says whether both sides can hash typed values instead of
+// md5 of the canonical text: the same engine on both sides (the hash only
+// has to agree with itself within this run), the same declared type per
+// column pair and no normalisation, so that the typed equality is exactly
+// the canonical one (a looser match would only cost extra row reads).
+func (e *engine) typedHash() bool {
+	if e.src.d.Engine() != e.dst.d.Engine() {
+		return false
+	}
+	for _, s := range []*side{e.src, e.dst} {
+		th, ok := s.d.(dialect.TypedHasher)
+		if !ok {
+			return false
+		}
+		if _, ok := th.RowHash(s.cols, 0); !ok {
+			return false
+		}
+	}
+	for _, cp := range e.p.cols {
+		f := cp.Format
+		if cp.Src.Type != cp.Dst.Type || f.Trim || f.Casefold || (f.Class == dialect.ClassTimestamp && f.TSDigits != 6) ||
+			f.Class != pairClass(cp.Src, cp.Dst) || (f.Class == dialect.ClassDecimal && f.Scale != cp.Src.Scale) {
+			return false
+		}
+	}
+	return true
 }
 
 // keySpan returns min and max of the key on one side; ok is false when
@@ -171,7 +191,7 @@ func (e *engine) tree(ctx context.Context) error {
 func (e *engine) treeLevel(ctx context.Context, origin, width int64, spans []bucketSpan) (map[int64][2]agg, error) {
 	out := map[int64][2]agg{}
 	var res [2]map[string]agg
-	fast := e.hash64()
+	fast := e.typedHash()
 	g, gctx := errgroup.WithContext(ctx)
 	for i, s := range []*side{e.src, e.dst} {
 		g.Go(func() error {
@@ -215,10 +235,14 @@ func (s *side) bucketAggs(ctx context.Context, origin, width int64, spans []buck
 		w = cond
 	}
 	div := s.d.(dialect.Divider).Div(key, origin, width)
-	row, from, where, refs := s.aggSource(w, div)
-	q := s.d.GroupChecksum(refs[0], row, from, where)
-	if fast {
-		q = s.d.(dialect.Hasher64).GroupHash64(refs[0], row, from, where)
+	var q string
+	if th, ok := s.d.(dialect.TypedHasher); ok && fast {
+		h1, _ := th.RowHash(s.cols, 1)
+		h2, _ := th.RowHash(s.cols, 2)
+		q = th.GroupRowHash(div, h1, h2, s.from, w)
+	} else {
+		row, from, where, refs := s.aggSource(w, div)
+		q = s.d.GroupChecksum(refs[0], row, from, where)
 	}
 	s.queries.Add(1)
 	rows, err := s.conn.QueryContext(ctx, q, args...)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,7 +22,11 @@ type Proxy struct {
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	conns  map[net.Conn]bool
+	moved  atomic.Int64
 }
+
+// Bytes is what the proxy forwarded so far, both directions.
+func (p *Proxy) Bytes() int64 { return p.moved.Load() }
 
 // Start listens on a free loopback port and forwards to target.
 func Start(target string, link Link) (*Proxy, error) {
@@ -132,6 +137,7 @@ func (p *Proxy) pipe(dst, src net.Conn) {
 				time.Sleep(d) // small debts wait for the next chunk: sleeps are coarse
 			}
 		}
+		p.moved.Add(int64(len(c.data)))
 		if _, err := dst.Write(c.data); err != nil {
 			if !errors.Is(err, net.ErrClosed) {
 				src.Close()

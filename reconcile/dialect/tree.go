@@ -19,11 +19,22 @@ type Divider interface {
 	Div(key string, origin, width int64) string
 }
 
-// Hasher64 is implemented by dialects with a fast 64-bit hash of text;
-// it replaces md5 when both sides are that engine (the hash only has to
-// agree with itself within one run). The query has GroupChecksum's shape.
-type Hasher64 interface {
-	GroupHash64(group, row, from, where string) string
+// TypedHasher is implemented by dialects that can hash a row's typed
+// values directly (no text rendering at all). It is used only when both
+// sides are that engine: RowHash returns a 64-bit hash expression of the
+// columns for a seed, or ok false when a column's type cannot be hashed
+// soundly. Sound here means: equal hashes input implies equal canonical
+// text (the typed equality is at least as strict), so a typed hash can
+// only flag extra ranges for a row-level look, never hide a difference.
+type TypedHasher interface {
+	RowHash(cols []Column, seed int) (expr string, ok bool)
+	// GroupRowHash is GroupChecksum's shape over two row hashes.
+	GroupRowHash(group, h1, h2, from, where string) string
+}
+
+func (Postgres) GroupRowHash(group, h1, h2, from, where string) string {
+	return "SELECT g, count(*), coalesce(sum(h1), 0)::text, coalesce(sum(h2), 0)::text FROM (SELECT " + group + " AS g, " +
+		h1 + " AS h1, " + h2 + " AS h2 FROM " + from + whereClause(where) + " OFFSET 0) s GROUP BY g"
 }
 
 func (Postgres) Div(key string, origin, width int64) string {
@@ -34,11 +45,29 @@ func (MySQL) Div(key string, origin, width int64) string {
 	return "((" + key + " - " + strconv.FormatInt(origin, 10) + ") DIV " + strconv.FormatInt(width, 10) + ")"
 }
 
-// GroupHash64 sums two seeded hashtextextended values (Jenkins lookup3,
-// 64 bits each, int128 sums inside PostgreSQL) instead of md5 halves.
-func (Postgres) GroupHash64(group, row, from, where string) string {
-	return "SELECT g, count(*), coalesce(sum(hashtextextended(r, 0)), 0)::text, coalesce(sum(hashtextextended(r, 1)), 0)::text FROM (SELECT " +
-		group + " AS g, " + row + " AS r FROM " + from + whereClause(where) + " OFFSET 0) s GROUP BY g"
+// RowHash for PostgreSQL: hash_record_extended (PostgreSQL 14+) combines
+// each column's own extended hash (NULLs included). Types whose equality
+// is looser than their text (citext, nondeterministic collations) or that
+// have no hash (json, geometric, domains) are refused.
+func (p Postgres) RowHash(cols []Column, seed int) (string, bool) {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		switch c.Kind {
+		case KindInt, KindBool, KindDecimal, KindFloat, KindUUID, KindDate, KindTimestamp, KindTimestampTZ, KindBinary:
+		case KindText:
+			if c.Type == "citext" || c.Collation != "" {
+				return "", false
+			}
+		case KindJSON:
+			if c.Type != "jsonb" {
+				return "", false
+			}
+		default:
+			return "", false
+		}
+		parts[i] = p.Quote(c.Name)
+	}
+	return "hash_record_extended(ROW(" + join(parts, ", ") + "), " + strconv.Itoa(seed) + ")", true
 }
 
 // CanonParts for PostgreSQL: timestamps are read with the fast ::text
