@@ -38,6 +38,12 @@ var migrations = []string{
   summary     TEXT NOT NULL
 )`,
 	`CREATE INDEX reconcile_runs_table ON reconcile_runs (source_table, started)`,
+	journalKeysTable,
+	journalEntriesTable,
+	`CREATE INDEX journal_entries_key ON journal_entries (key_id, ts_ms)`,
+	journalPositionsTable,
+	journalGapsTable,
+	journalRunsTable,
 }
 
 // Open opens (creating when needed) the state store at url.
@@ -96,12 +102,12 @@ func (s *Store) migrate(ctx context.Context) error {
 		return cdcops.Errorf(cdcops.ECONFLICT, "upgrade cdcops; a newer version wrote this state store",
 			"state schema version %d is newer than this cdcops (%d)", version, len(migrations))
 	}
-	id := "INTEGER PRIMARY KEY AUTOINCREMENT"
+	id, blob := "INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB"
 	if s.db.Engine == sqlconn.Postgres {
-		id = "BIGSERIAL PRIMARY KEY"
+		id, blob = "BIGSERIAL PRIMARY KEY", "BYTEA"
 	}
 	for v := version; v < len(migrations); v++ {
-		if _, err := tx.ExecContext(ctx, strings.ReplaceAll(migrations[v], "%ID%", id)); err != nil {
+		if _, err := tx.ExecContext(ctx, strings.NewReplacer("%ID%", id, "%BLOB%", blob).Replace(migrations[v])); err != nil {
 			return fmt.Errorf("state migration %d: %w", v+1, err)
 		}
 		if _, err := tx.ExecContext(ctx, "INSERT INTO cdcops_schema_version (version) VALUES ("+strconv.Itoa(v+1)+")"); err != nil {

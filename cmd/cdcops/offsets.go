@@ -15,12 +15,16 @@ func newOffsetsCmd(g *globals) *cobra.Command {
 		Short: "Show, discover and back up Kafka Connect / Debezium offsets",
 		Example: `  cdcops offsets topics
   cdcops offsets show inventory-connector
-  cdcops offsets backup --all`,
+  cdcops offsets backup --all
+  cdcops offsets journal
+  cdcops offsets history inventory-connector --since 2h`,
 	}
 	cmd.AddCommand(
 		newOffsetsShowCmd(g),
 		newOffsetsBackupCmd(g),
 		newOffsetsTopicsCmd(g),
+		newOffsetsJournalCmd(g),
+		newOffsetsHistoryCmd(g),
 	)
 	return cmd
 }

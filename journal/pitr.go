@@ -1,0 +1,144 @@
+package journal
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/state"
+)
+
+// AtOptions ask for the offsets at an instant.
+type AtOptions struct {
+	Connectors []string // empty = every connector the journal has seen
+	At         time.Time
+	// Horizon is the newest instant the journal is known to have seen
+	// completely (see Horizon); At after it is refused.
+	Horizon time.Time
+	// AllowGaps answers even when At falls in a gap, with a warning.
+	AllowGaps bool
+}
+
+// SnapshotAt materialises the offsets as they stood at o.At: for every
+// key, the last write at or before it (a tombstone there means the key was
+// absent). The result is an ordinary snapshot (Via "journal") that backups,
+// diffs and restore plans take like any other. Warnings say what the
+// answer could not rule out.
+func SnapshotAt(ctx context.Context, st *state.Store, o AtOptions) (s *cdcops.Snapshot, warnings []string, err error) {
+	if !o.Horizon.IsZero() && o.At.After(o.Horizon) {
+		return nil, nil, cdcops.Errorf(cdcops.ECONFLICT, "run `cdcops offsets journal` until it has caught up, or pick an earlier --to-time",
+			"the journal has seen the offsets topics completely only up to %s, not %s", stamp(o.Horizon), stamp(o.At))
+	}
+	names := o.Connectors
+	if len(names) == 0 {
+		all, err := st.JournalKeys(ctx, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		seen := map[string]bool{}
+		for _, k := range all {
+			if !seen[k.Connector] {
+				seen[k.Connector] = true
+				names = append(names, k.Connector)
+			}
+		}
+		sort.Strings(names)
+	}
+	s = &cdcops.Snapshot{Meta: cdcops.SnapshotMeta{Created: time.Now().UTC(), Via: "journal", Scope: names}}
+	at := o.At.UTC()
+	s.Meta.AsOf = &at
+	for _, name := range names {
+		keys, err := connectorKeys(ctx, st, name, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(keys) == 0 {
+			return nil, nil, cdcops.Errorf(cdcops.ENOTFOUND, "check the name with `cdcops offsets history NAME`; the journal only knows connectors it has seen write",
+				"the journal has no offsets for connector %s", name)
+		}
+		ids := make([]int64, 0, len(keys))
+		for id := range keys {
+			ids = append(ids, id)
+		}
+		gaps, err := gapsFor(ctx, st, keys, at, at)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, g := range gaps {
+			if g.Kind == "journal-down" {
+				continue // caught up afterwards from the topic
+			}
+			msg := fmt.Sprintf("%s: offsets %d–%d of %s[%d] (%s to %s) never reached the journal (%s)",
+				name, g.FromOffset, g.ToOffset-1, g.Topic, g.TopicPartition, stamp(g.From), stamp(g.To), g.Kind)
+			if !o.AllowGaps {
+				return nil, nil, cdcops.Errorf(cdcops.ECONFLICT, "pick a time outside the gap (see `cdcops offsets history "+name+"`) or pass --allow-gap",
+					"cannot tell the offsets at %s: %s", stamp(at), msg)
+			}
+			warnings = append(warnings, msg)
+		}
+		state, err := st.JournalAt(ctx, ids, at)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(state) == 0 {
+			warnings = append(warnings, fmt.Sprintf("%s had no offsets at %s (its first write came later)", name, stamp(at)))
+		}
+		for id, e := range state {
+			if e.Value == nil {
+				continue
+			}
+			k := keys[id]
+			s.Content.Records = append(s.Content.Records, cdcops.OffsetRecord{
+				Topic: k.Topic, Partition: e.Partition, Offset: e.Offset, Timestamp: e.Time,
+				RawKey: k.Key, RawValue: e.Value, Connector: k.Connector,
+			})
+		}
+	}
+	sort.Slice(s.Content.Records, func(a, b int) bool {
+		ra, rb := s.Content.Records[a], s.Content.Records[b]
+		if ra.Topic != rb.Topic {
+			return ra.Topic < rb.Topic
+		}
+		if ra.Partition != rb.Partition {
+			return ra.Partition < rb.Partition
+		}
+		return ra.Offset < rb.Offset
+	})
+	return s, warnings, nil
+}
+
+// Horizon is the newest instant the journal has seen completely: now when
+// it has read every partition up to ends (the topics' committed end
+// offsets, sampled now), else the newest record time it stored on the
+// partitions still behind.
+func Horizon(ctx context.Context, st *state.Store, ends map[string]map[int32]int64, now time.Time) (time.Time, error) {
+	pos, err := st.JournalPositions(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	horizon := now
+	for topic, parts := range ends {
+		for p, end := range parts {
+			if pos[topic][p] >= end {
+				continue
+			}
+			t, err := st.JournalNewest(ctx, topic, p)
+			if err != nil {
+				return time.Time{}, err
+			}
+			if t.Before(horizon) {
+				horizon = t
+			}
+		}
+	}
+	return horizon, nil
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "the topic's start"
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
