@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/cdcops/cdcops"
@@ -63,6 +64,8 @@ type Journal struct {
 	next   map[string]map[int32]int64
 	lastTS map[string]map[int32]time.Time
 	states *sampler
+	// appended counts entries since the last checkpoint of the store.
+	appended atomic.Int64
 }
 
 // New prepares a journal: it loads the keys, each key's last value and
@@ -157,6 +160,11 @@ func (j *Journal) housekeeping(ctx context.Context, runID int64) {
 			if err := j.o.Store.TouchJournalRun(ctx, runID, j.o.Now()); err != nil {
 				j.o.Log.Warn("journal: mark run alive", "err", err)
 			}
+			if n := j.appended.Swap(0); n > 0 {
+				if err := j.o.Store.Checkpoint(ctx); err != nil {
+					j.o.Log.Debug("journal: checkpoint", "err", err)
+				}
+			}
 		case <-prune.C:
 			if n, err := j.o.Store.PruneJournal(ctx, j.o.Now().Add(-j.o.Retention)); err != nil {
 				j.o.Log.Warn("journal: prune", "err", err)
@@ -180,6 +188,9 @@ func (j *Journal) append(ctx context.Context, recs []kafka.TailRecord) error {
 		// Classify only against samples taken after the records were written.
 		j.states.freshAt(ctx, newest, j.o.Log)
 	}
+	if err := j.addKeys(ctx, recs); err != nil {
+		return err
+	}
 	now := j.o.Now()
 	batch := state.JournalBatch{Positions: map[string]map[int32]int64{}}
 	var changes []Change
@@ -197,10 +208,7 @@ func (j *Journal) append(ctx context.Context, recs []kafka.TailRecord) error {
 		if r.Control {
 			continue
 		}
-		id, err := j.keyID(ctx, r)
-		if err != nil {
-			return err
-		}
+		id := j.keys[r.Topic+"\x00"+string(r.RawKey)]
 		e := state.JournalEntry{KeyID: id, Partition: r.Partition, Offset: r.Offset, Time: r.Timestamp, Seen: now, Value: r.RawValue}
 		reason, plan, err := j.classify(ctx, id, r)
 		if err != nil {
@@ -218,6 +226,7 @@ func (j *Journal) append(ctx context.Context, recs []kafka.TailRecord) error {
 	if err := j.o.Store.AppendJournal(ctx, batch); err != nil {
 		return err
 	}
+	j.appended.Add(int64(len(batch.Entries)))
 	for _, c := range changes {
 		j.o.Log.Warn("unaudited offsets change", "connector", c.Connector, "topic", c.Topic, "partition", c.TopicPartition, "offset", c.TopicOffset, "reason", c.Reason)
 		if j.o.Notify != nil {
@@ -251,17 +260,30 @@ func (j *Journal) hole(r kafka.TailRecord) (state.JournalGap, bool) {
 		From: prevTS, To: r.Timestamp, Kind: kind}, true
 }
 
-func (j *Journal) keyID(ctx context.Context, r kafka.TailRecord) (int64, error) {
-	k := r.Topic + "\x00" + string(r.RawKey)
-	if id, ok := j.keys[k]; ok {
-		return id, nil
+// addKeys stores the keys recs bring that the journal has not seen, in
+// one transaction (a first run sees every key at once).
+func (j *Journal) addKeys(ctx context.Context, recs []kafka.TailRecord) error {
+	var fresh []state.JournalKey
+	pending := map[string]bool{}
+	for _, r := range recs {
+		k := r.Topic + "\x00" + string(r.RawKey)
+		if _, ok := j.keys[k]; ok || r.Control || pending[k] {
+			continue
+		}
+		pending[k] = true
+		fresh = append(fresh, state.JournalKey{Topic: r.Topic, Connector: r.Connector, Key: r.RawKey})
 	}
-	id, err := j.o.Store.AddJournalKey(ctx, state.JournalKey{Topic: r.Topic, Connector: r.Connector, Key: r.RawKey})
+	if len(fresh) == 0 {
+		return nil
+	}
+	ids, err := j.o.Store.AddJournalKeys(ctx, fresh)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	j.keys[k] = id
-	return id, nil
+	for i, k := range fresh {
+		j.keys[k.Topic+"\x00"+string(k.Key)] = ids[i]
+	}
+	return nil
 }
 
 // Topics lists the topics the journal tails.

@@ -96,15 +96,25 @@ type JournalBatch struct {
 	Positions map[string]map[int32]int64 // topic → partition → next offset to read
 }
 
-// AddJournalKey stores a newly seen key and returns its id.
-func (s *Store) AddJournalKey(ctx context.Context, k JournalKey) (int64, error) {
-	var id int64
-	err := s.db.QueryRowContext(ctx, "INSERT INTO journal_keys (topic, connector, key_bytes) VALUES ("+s.phs(3)+") RETURNING id",
-		k.Topic, k.Connector, k.Key).Scan(&id)
+// AddJournalKeys stores newly seen keys in one transaction and returns
+// their ids in order.
+func (s *Store) AddJournalKeys(ctx context.Context, keys []JournalKey) ([]int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("journal: store key: %w", err)
+		return nil, fmt.Errorf("journal: begin: %w", err)
 	}
-	return id, nil
+	defer tx.Rollback()
+	ids := make([]int64, len(keys))
+	for i, k := range keys {
+		if err := tx.QueryRowContext(ctx, "INSERT INTO journal_keys (topic, connector, key_bytes) VALUES ("+s.phs(3)+") RETURNING id",
+			k.Topic, k.Connector, k.Key).Scan(&ids[i]); err != nil {
+			return nil, fmt.Errorf("journal: store key: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("journal: store keys: %w", err)
+	}
+	return ids, nil
 }
 
 // JournalKeys lists every key the journal has seen, optionally only one
