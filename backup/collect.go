@@ -18,22 +18,14 @@ import (
 
 // Sources are the systems a backup reads and where it reports.
 type Sources struct {
-	Connect *connect.Client // connector metadata; the offsets with Via "rest"
-	// ConnectURL is Connect's URL as configured, recorded (redacted) in the
-	// snapshot and in logs; empty = Connect.URL().
-	ConnectURL string
+	// Connect gives connector metadata and the offsets with Via "rest";
+	// its URL (without userinfo) is what the snapshot and logs record.
+	Connect *connect.Client
 	// Bootstrap is Kafka's HOST:PORT list, dialled only to read the offsets
 	// topics (Via "topic"), so a REST backup works without Kafka.
 	Bootstrap string
 	Log       *slog.Logger // nil = discard
 	Warn      io.Writer    // warnings for the operator (local vault, malformed keys); nil = discard
-}
-
-func (s Sources) connectURL() string {
-	if s.ConnectURL == "" {
-		return s.Connect.URL()
-	}
-	return s.ConnectURL
 }
 
 func (s Sources) log() *slog.Logger {
@@ -89,11 +81,11 @@ func Collect(ctx context.Context, src Sources, o Options) (*cdcops.Snapshot, err
 		if o.Via == "rest" {
 			return nil, fmt.Errorf("offsets via REST: %w", metaErr)
 		}
-		src.log().Warn("Kafka Connect unreachable; backing up the offsets topics without connector classes and configs", "connect", src.connectURL(), "err", metaErr)
+		src.log().Warn("Kafka Connect unreachable; backing up the offsets topics without connector classes and configs", "connect", src.Connect.URL(), "err", metaErr)
 	}
 	s := &cdcops.Snapshot{Meta: cdcops.SnapshotMeta{
 		Created: time.Now().UTC().Truncate(time.Millisecond), CdcopsVersion: cdcops.Version, Via: o.Via,
-		ConnectURL: cdcops.RedactDSN(src.connectURL()), ConnectVersion: meta.Version, KafkaClusterID: meta.ClusterID,
+		ConnectURL: cdcops.RedactDSN(src.Connect.URL()), ConnectVersion: meta.Version, KafkaClusterID: meta.ClusterID,
 		Topics: []cdcops.SnapshotTopic{}, Scope: o.Names,
 	}}
 	if o.All {
@@ -105,7 +97,7 @@ func Collect(ctx context.Context, src Sources, o Options) (*cdcops.Snapshot, err
 			continue
 		}
 		c := cdcops.SnapshotConnector{Name: name, Type: info.Type, Class: info.Config["connector.class"],
-			Config: cdcops.RedactConfig(info.Config), OffsetsTopic: info.Config["offsets.storage.topic"]}
+			Config: cdcops.RedactConfig(info.Config, meta.PasswordKeys[info.Config["connector.class"]]...), OffsetsTopic: info.Config["offsets.storage.topic"]}
 		if info.Type == cdcops.ConnectorSink {
 			c.Group = sinkGroup(name, info.Config)
 		}

@@ -48,8 +48,12 @@ type env struct {
 	kafka string
 	c     *connect.Client
 	ctx   context.Context
-	// faults is the lab worker, for its fault hooks.
+	// faults is the lab worker, for its fault hooks (nil on a real worker).
 	faults *worker.Worker
+	// version is the Connect version the target runs (keys byVersion);
+	// real is true for a real Connect worker.
+	version string
+	real    bool
 }
 
 var nameSeq atomic.Int64
@@ -65,7 +69,7 @@ func newEnvWith(t *testing.T, opts lab.Options) *env {
 	l := testenv.LabWith(t, opts)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	return &env{t: t, url: l.ConnectURL(), kafka: l.KafkaAddr(),
+	return &env{t: t, url: l.ConnectURL(), kafka: l.KafkaAddr(), version: "4.4.0",
 		c: connect.New(l.ConnectURL(), connect.WithPollInterval(50*time.Millisecond)), ctx: ctx, faults: l.Worker()}
 }
 

@@ -12,9 +12,14 @@ import (
 	"github.com/cdcops/cdcops/connect"
 )
 
-// §1.1 GET /: server info, version 3.7.0 → every endpoint but PATCH config.
+// §1.1 GET /: server info; the version gives every endpoint the client knows.
 func TestConformanceServerInfo(t *testing.T) {
-	e := newEnv(t)
+	forEachWorker(t, func(t *testing.T, e *env) {
+		conformServerInfo(t, e)
+	})
+}
+
+func conformServerInfo(t *testing.T, e *env) {
 	r := e.raw("GET", "/", "")
 	r.expect(t, "GET /", 200, "-")
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
@@ -33,8 +38,8 @@ func TestConformanceServerInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if caps.Raw != "3.7.0" || !caps.Stop || !caps.GetOffsets || !caps.AlterOffsets || !caps.ResetOffsets || !caps.InitialState || caps.PatchConfig {
-		t.Errorf("capabilities of the lab worker = %+v, want 3.7.0 semantics", caps)
+	if caps.Raw != e.version || !caps.Stop || !caps.GetOffsets || !caps.AlterOffsets || !caps.ResetOffsets || !caps.InitialState || caps.PatchConfig != e.expect().patchConfig {
+		t.Errorf("capabilities = %+v, want Connect %s semantics", caps, e.version)
 	}
 }
 
@@ -120,14 +125,8 @@ func TestConformanceCreateGetConfig(t *testing.T) {
 		return ""
 	})
 
-	// PATCH config is Kafka 3.8 (KAFKA-16445); a 3.7.0 worker has no such
-	// method on that path: JAX-RS answers 405, and the client refuses first.
-	e.raw("PATCH", "/connectors/"+n2+"/config", `{"tasks.max":"1"}`).expectError(t, "PATCH config on 3.7.0", 405, "HTTP 405 Method Not Allowed")
-	one := "1"
-	_, err = e.c.PatchConfig(e.ctx, n2, map[string]*string{"tasks.max": &one})
-	if codeOf(err) != cdcops.ECONFLICT || !strings.Contains(err.Error(), "needs Kafka Connect 3.8") || !strings.Contains(err.Error(), "3.7.0") {
-		t.Errorf("client PatchConfig on 3.7.0: %v, want a version error naming 3.8 and 3.7.0", err)
-	}
+	// PATCH config (3.8+) is checked per worker in TestConformanceVersionDelta;
+	// a pre-3.8 worker is refused by the client (TestClientRefusesEndpointsOlderWorkersLack).
 }
 
 // §1.1 ?expand=status, ?expand=info, both, and unknown expansions.
@@ -194,8 +193,12 @@ func TestConformanceStatusShape(t *testing.T) {
 	r = e.raw("GET", "/connectors/"+n+"/tasks/0/status", "")
 	r.expect(t, "GET task status", 200, "-")
 	ts := decodeJSON[map[string]any](t, "task status", r.Body)
-	if strings.Join(sortedKeys(ts), ",") != "id,state,worker_id" || ts["id"] != float64(0) || ts["state"] != "RUNNING" {
-		t.Errorf("task status = %s, want {id:0,state:RUNNING,worker_id}", r.Body)
+	wantKeys := "id,state,worker_id"
+	if e.expect().statusVersion { // 4.1+ (delta K5)
+		wantKeys = "id,state,version,worker_id"
+	}
+	if strings.Join(sortedKeys(ts), ",") != wantKeys || ts["id"] != float64(0) || ts["state"] != "RUNNING" {
+		t.Errorf("task status = %s, want keys %s with id 0, RUNNING", r.Body, wantKeys)
 	}
 	if got, err := e.c.TaskStatus(e.ctx, n, 0); err != nil || got.State != "RUNNING" || got.ID != 0 {
 		t.Errorf("client TaskStatus = %+v, %v", got, err)
@@ -228,9 +231,14 @@ func TestConformanceStatusShape(t *testing.T) {
 
 // §1.1 pause / resume → 202 empty body, idempotent, asynchronous.
 func TestConformancePauseResume(t *testing.T) {
-	e := newEnv(t)
+	forEachWorker(t, func(t *testing.T, e *env) {
+		conformPauseResume(t, e)
+	})
+}
+
+func conformPauseResume(t *testing.T, e *env) {
 	n := name("pause")
-	e.create(n, sourceConfig(pgOffsets), "")
+	e.create(n, e.source(), "")
 	e.waitFor(n, connect.Running)
 	e.raw("PUT", "/connectors/"+n+"/pause", "").expect(t, "pause", 202, "")
 	e.waitFor(n, connect.Paused)
@@ -252,9 +260,14 @@ func TestConformancePauseResume(t *testing.T) {
 // §1.1/§1.4 stop → 204, then STOPPED with "tasks": []; idempotent;
 // resume starts a STOPPED connector again.
 func TestConformanceStop(t *testing.T) {
-	e := newEnv(t)
+	forEachWorker(t, func(t *testing.T, e *env) {
+		conformStop(t, e)
+	})
+}
+
+func conformStop(t *testing.T, e *env) {
 	n := name("stop")
-	e.create(n, sourceConfig(pgOffsets), "")
+	e.create(n, e.source(), "")
 	e.waitFor(n, connect.Running)
 	e.raw("PUT", "/connectors/"+n+"/stop", "").expect(t, "stop", 204, "")
 	e.waitFor(n, connect.Stopped)
@@ -337,9 +350,14 @@ func TestConformanceRestart(t *testing.T) {
 
 // §1.1 DELETE → 204; the connector is gone from GET and the list.
 func TestConformanceDelete(t *testing.T) {
-	e := newEnv(t)
+	forEachWorker(t, func(t *testing.T, e *env) {
+		conformDelete(t, e)
+	})
+}
+
+func conformDelete(t *testing.T, e *env) {
 	n := name("delete")
-	e.create(n, sourceConfig(pgOffsets), "")
+	e.create(n, e.source(), "")
 	e.waitFor(n, connect.Running)
 	e.raw("DELETE", "/connectors/"+n, "").expect(t, "DELETE connector", 204, "")
 	if err := e.c.WaitGone(e.ctx, n, 10e9); err != nil {
@@ -348,7 +366,7 @@ func TestConformanceDelete(t *testing.T) {
 	e.raw("GET", "/connectors/"+n, "").expectError(t, "GET deleted connector", 404, "Connector "+n+" not found")
 
 	n2 := name("delete-client")
-	e.create(n2, sourceConfig(pgOffsets), "")
+	e.create(n2, e.source(), "")
 	if err := e.c.Delete(e.ctx, n2); err != nil {
 		t.Fatal(err)
 	}

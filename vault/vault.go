@@ -12,8 +12,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"filippo.io/age"
 	"gocloud.dev/blob"
@@ -53,7 +55,7 @@ type Options struct {
 func Open(ctx context.Context, rawURL string, opts Options) (*Vault, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Scheme == "" {
-		return nil, cdcops.Errorf(cdcops.EINVALID, "use file://DIR or s3://BUCKET?region=…", "vault URL %q is not a URL", rawURL)
+		return nil, cdcops.Errorf(cdcops.EINVALID, "use file://DIR or s3://BUCKET?region=…", "vault URL %q is not a URL", cdcops.RedactDSN(rawURL))
 	}
 	v := &Vault{url: redactURL(u)}
 	if u.Scheme != "file" && strings.Trim(u.Path, "/") != "" {
@@ -136,48 +138,116 @@ func snapKey(id string, encrypted bool) string {
 }
 
 // Put encodes s (setting its id and content hash when empty), encrypts it
-// if the vault has recipients, and writes it with its summary.
+// if the vault has recipients, and stores it with its summary. Each object
+// is read back and compared (size and sha256) before Put reports success,
+// so a store that acknowledges writes it did not keep (a proxy answering
+// 200 to everything, a full disk) fails here and not at restore time. On
+// failure nothing is left that List would show as a snapshot.
 func (v *Vault) Put(ctx context.Context, s *cdcops.Snapshot) (cdcops.SnapshotSummary, error) {
 	data, err := snapfile.Encode(s)
 	if err != nil {
 		return cdcops.SnapshotSummary{}, err
 	}
 	if v.Encrypted() {
-		var buf bytes.Buffer
-		w, err := age.Encrypt(&buf, v.recipients...)
-		if err != nil {
-			return cdcops.SnapshotSummary{}, fmt.Errorf("encrypt snapshot: %w", err)
+		if data, err = v.encrypt(data); err != nil {
+			return cdcops.SnapshotSummary{}, err
 		}
-		if _, err := w.Write(data); err != nil {
-			return cdcops.SnapshotSummary{}, fmt.Errorf("encrypt snapshot: %w", err)
-		}
-		if err := w.Close(); err != nil {
-			return cdcops.SnapshotSummary{}, fmt.Errorf("encrypt snapshot: %w", err)
-		}
-		data = buf.Bytes()
 	}
 	sum := s.Summary()
 	fileSum := sha256.Sum256(data)
 	sum.FileSHA256 = hex.EncodeToString(fileSum[:])
 	sum.Encrypted = v.Encrypted()
 	sum.Size = int64(len(data))
-	if err := v.bucket.WriteAll(ctx, snapKey(s.ID, sum.Encrypted), data, &blob.WriterOptions{ContentType: "application/octet-stream"}); err != nil {
-		return sum, cdcops.Errorf(cdcops.EUNAVAILABLE, "check the vault URL and its credentials", "write snapshot to %s: %w", v.url, err)
+	key := snapKey(s.ID, sum.Encrypted)
+	if err := v.writeVerified(ctx, key, data, "application/octet-stream"); err != nil {
+		return sum, err
 	}
 	idx, _ := json.Marshal(sum)
-	if err := v.bucket.WriteAll(ctx, indexPrefix+s.ID+".json", idx, nil); err != nil {
-		return sum, cdcops.Errorf(cdcops.EUNAVAILABLE, "check the vault URL and its credentials", "write snapshot index to %s: %w", v.url, err)
+	if err := v.writeVerified(ctx, indexPrefix+s.ID+".json", idx, "application/json"); err != nil {
+		// Without its summary the file is junk; do not leave it behind.
+		_ = v.bucket.Delete(context.WithoutCancel(ctx), key)
+		return sum, err
 	}
 	return sum, nil
 }
 
-// List returns every snapshot's summary, oldest first. A snapshot file
-// without a summary (or the reverse) is listed with what is known, so
-// verify can report it.
+func (v *Vault) encrypt(data []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, v.recipients...)
+	if err != nil {
+		return nil, fmt.Errorf("encrypt snapshot: %w", err)
+	}
+	if _, err := w.Write(data); err != nil {
+		return nil, fmt.Errorf("encrypt snapshot: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("encrypt snapshot: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// List returns every snapshot's summary, oldest first. Only objects named
+// like snapshots count: temporary files of interrupted writes, empty
+// objects and snapshot files without a summary are junk (see Junk), never
+// snapshots. A summary whose file is gone is listed, so verify reports it.
 func (v *Vault) List(ctx context.Context) ([]cdcops.SnapshotSummary, error) {
+	objs, err := v.scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return objs.snapshots, nil
+}
+
+// Junk lists the objects in the vault's folders that are not part of a
+// snapshot, with why; `snapshots prune --apply` removes them.
+func (v *Vault) Junk(ctx context.Context) ([]JunkObject, error) {
+	objs, err := v.scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return objs.junk, nil
+}
+
+// JunkObject is a stored object that is not (part of) a snapshot.
+type JunkObject struct {
+	Key      string    `json:"key"`
+	Size     int64     `json:"size"`
+	Modified time.Time `json:"modified"`
+	Reason   string    `json:"reason"`
+}
+
+// DeleteJunk removes one junk object.
+func (v *Vault) DeleteJunk(ctx context.Context, j JunkObject) error {
+	if err := v.bucket.Delete(ctx, j.Key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		return v.unavailable("delete "+j.Key, err)
+	}
+	return nil
+}
+
+// idPattern is what snapfile.NewID makes (and the golden file's id).
+var idPattern = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9A-Za-z-]{1,64}$`)
+
+type scanned struct {
+	snapshots []cdcops.SnapshotSummary
+	junk      []JunkObject
+}
+
+func (v *Vault) scan(ctx context.Context) (scanned, error) {
+	var out scanned
+	junk := func(obj *blob.ListObject, why string) {
+		out.junk = append(out.junk, JunkObject{Key: obj.Key, Size: obj.Size, Modified: obj.ModTime, Reason: why})
+	}
 	byID := map[string]*cdcops.SnapshotSummary{}
 	err := v.eachObject(ctx, indexPrefix, func(obj *blob.ListObject) error {
-		id := strings.TrimSuffix(strings.TrimPrefix(obj.Key, indexPrefix), ".json")
+		id, ok := strings.CutSuffix(strings.TrimPrefix(obj.Key, indexPrefix), ".json")
+		switch {
+		case !ok || !idPattern.MatchString(id):
+			junk(obj, junkReason(obj.Key))
+			return nil
+		case obj.Size == 0:
+			junk(obj, "empty summary (interrupted write)")
+			return nil
+		}
 		data, err := v.bucket.ReadAll(ctx, obj.Key)
 		if err != nil {
 			return v.unavailable("read "+obj.Key, err)
@@ -190,30 +260,47 @@ func (v *Vault) List(ctx context.Context) ([]cdcops.SnapshotSummary, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	err = v.eachObject(ctx, snapPrefix, func(obj *blob.ListObject) error {
 		name := strings.TrimPrefix(obj.Key, snapPrefix)
-		id := strings.TrimSuffix(strings.TrimSuffix(name, ".age"), ".json")
-		if _, ok := byID[id]; !ok {
-			byID[id] = &cdcops.SnapshotSummary{ID: id, Encrypted: strings.HasSuffix(name, ".age"), Size: obj.Size}
+		id, encrypted := strings.CutSuffix(name, ".json.age")
+		if !encrypted {
+			id, _ = strings.CutSuffix(name, ".json")
+		}
+		switch sum, indexed := byID[id]; {
+		case id == name || !idPattern.MatchString(id):
+			junk(obj, junkReason(obj.Key))
+		case obj.Size == 0:
+			junk(obj, "empty snapshot file (interrupted write)")
+		case !indexed:
+			junk(obj, "snapshot file without its summary (interrupted write); not a usable backup")
+		case sum.Encrypted != encrypted && sum.FileSHA256 != "":
+			junk(obj, "file of the other encryption state than its summary")
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return out, err
 	}
-	out := make([]cdcops.SnapshotSummary, 0, len(byID))
 	for _, s := range byID {
-		out = append(out, *s)
+		out.snapshots = append(out.snapshots, *s)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Created.Equal(out[j].Created) {
-			return out[i].Created.Before(out[j].Created)
+	sort.Slice(out.snapshots, func(i, j int) bool {
+		a, b := out.snapshots[i], out.snapshots[j]
+		if !a.Created.Equal(b.Created) {
+			return a.Created.Before(b.Created)
 		}
-		return out[i].ID < out[j].ID
+		return a.ID < b.ID
 	})
 	return out, nil
+}
+
+func junkReason(key string) string {
+	if strings.HasSuffix(key, ".tmp") {
+		return "temporary file of an interrupted write"
+	}
+	return "not a cdcops snapshot object"
 }
 
 // eachObject calls fn for every object under prefix, stopping at fn's

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/reconcile"
 )
 
@@ -25,7 +26,7 @@ type reconcileOptions struct {
 	floatTolerance         float64
 	mode                   string
 	sourceMode, sinkMode   string
-	maxDiffs               int
+	maxDiffs, stopAfter    int
 	timeout, settle        time.Duration
 	partitionBy            string
 	diffFile               string
@@ -62,6 +63,9 @@ See docs/reconcile.md for every option and the JSON schema.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runReconcile(cmd.Context(), g, opts) },
 	}
 	reconcileFlags(cmd.Flags(), opts)
+	// A pairs file names its tables; a --table beside it would be ignored.
+	cmd.MarkFlagsMutuallyExclusive("pairs", "table")
+	cmd.MarkFlagsMutuallyExclusive("pairs", "sink-table")
 	cmd.AddCommand(newReconcileHistoryCmd(g))
 	return cmd
 }
@@ -84,13 +88,15 @@ func reconcileFlags(fs *pflag.FlagSet, o *reconcileOptions) {
 	fs.StringVar(&o.mode, "mode", "auto", "auto, stream or pushdown")
 	fs.StringVar(&o.sourceMode, "source-mode", "", "override --mode for the source side only")
 	fs.StringVar(&o.sinkMode, "sink-mode", "", "override --mode for the sink side only")
-	fs.IntVar(&o.maxDiffs, "max-diffs", 1000, "stop after this many differences (0 = no limit)")
+	fs.IntVar(&o.maxDiffs, "max-diffs", 1000, "list and write at most this many differences (0 = all); counts stay exact")
+	fs.IntVar(&o.stopAfter, "stop-after", 0, "stop at the first difference beyond N; counts are then lower bounds (stopped_early) (0 = never stop)")
 	fs.DurationVar(&o.timeout, "timeout", 0, "give up after this long (0 = no limit)")
 	fs.DurationVar(&o.settle, "settle", 0, "re-check differing rows after this delay and drop those that converged")
 	fs.StringVar(&o.partitionBy, "partition-by", "", "also compare count and checksum per COL:day|hour|month")
 	fs.StringVar(&o.diffFile, "diff-file", "", "write every differing row to this file: JSON lines, or CSV when it ends in .csv")
 	fs.StringVar(&o.pairs, "pairs", "", "YAML file listing table pairs to reconcile in parallel")
 	fs.BoolVar(&o.record, "record", true, "record the run in the state store (--state)")
+	flagRange(fs, "float-digits", 1, "17")
 }
 
 // spec turns flags into a reconcile.Spec.
@@ -100,7 +106,11 @@ func (o *reconcileOptions) spec() (reconcile.Spec, error) {
 		Key: o.key, Columns: o.columns, ExcludeColumns: o.exclude,
 		SourceWhere: o.where, SinkWhere: o.where,
 		TimestampPrecision: o.tsPrecision, FloatDigits: o.floatDigits, FloatTolerance: o.floatTolerance,
-		Mode: o.mode, SourceMode: o.sourceMode, SinkMode: o.sinkMode, MaxDiffs: o.maxDiffs, Timeout: o.timeout, Settle: o.settle, PartitionBy: o.partitionBy,
+		Mode: o.mode, SourceMode: o.sourceMode, SinkMode: o.sinkMode, MaxDiffs: o.maxDiffs, StopAfter: o.stopAfter,
+		Timeout: o.timeout, Settle: o.settle, PartitionBy: o.partitionBy,
+	}
+	if err := columnsConflict(o.columns, o.exclude); err != nil {
+		return s, err
 	}
 	if o.sourceWhere != "" {
 		s.SourceWhere = o.sourceWhere
@@ -132,6 +142,9 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := spec.Validate(); err != nil { // before anything is opened or written
+		return err
+	}
 	out, err := openRunOutputs(ctx, g, o)
 	if err != nil {
 		return err
@@ -149,18 +162,32 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 	if spec.Progress != nil {
 		fmt.Fprint(g.stderr, "\r\033[K")
 	}
-	if cerr := out.finishDiffs(); err == nil {
+	if cerr := out.finishDiffs(err); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return err
 	}
-	out.record(ctx, started, rep)
+	out.recordRun(ctx, started, rep)
 	if err := g.print(rep, rep.WriteTable); err != nil {
 		return err
 	}
 	if !rep.Equal {
 		return exitStatus(1)
+	}
+	return nil
+}
+
+// columnsConflict refuses a column that is both compared and excluded.
+func columnsConflict(columns, exclude []string) error {
+	for _, c := range columns {
+		src, _, _ := strings.Cut(c, ":")
+		for _, x := range exclude {
+			if strings.EqualFold(strings.TrimSpace(src), strings.TrimSpace(x)) {
+				return cdcops.Errorf(cdcops.EINVALID, "name a column in --columns or in --exclude-columns, not both",
+					"column %s is both in --columns and in --exclude-columns", x)
+			}
+		}
 	}
 	return nil
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cdcops/cdcops/vault"
+	"github.com/cdcops/cdcops/snapshots"
 )
 
 type snapshotsPruneOptions struct {
@@ -42,9 +42,9 @@ unless --apply (alias --yes) is given.`,
 }
 
 type pruneResult struct {
-	Applied bool                  `json:"applied"`
-	Deleted int                   `json:"deleted"`
-	Plan    []vault.PruneDecision `json:"plan"`
+	Applied bool                      `json:"applied"`
+	Deleted int                       `json:"deleted"`
+	Plan    []snapshots.PruneDecision `json:"plan"`
 }
 
 func runSnapshotsPrune(ctx context.Context, g *globals, o snapshotsPruneOptions) error {
@@ -56,13 +56,13 @@ func runSnapshotsPrune(ctx context.Context, g *globals, o snapshotsPruneOptions)
 		return err
 	}
 	defer v.Close()
-	plan, err := v.PlanPrune(ctx, vault.PruneOptions{KeepDays: o.KeepDays, KeepLast: o.KeepLast, Now: time.Now()})
+	plan, err := snapshots.PlanPrune(ctx, v, snapshots.PruneOptions{KeepDays: o.KeepDays, KeepLast: o.KeepLast, Now: time.Now()})
 	if err != nil {
 		return err
 	}
 	res := pruneResult{Plan: plan}
 	if o.Apply {
-		n, err := v.ApplyPrune(ctx, plan)
+		n, err := snapshots.ApplyPrune(ctx, v, plan)
 		res.Applied, res.Deleted = true, n
 		if err != nil {
 			return fmt.Errorf("prune: deleted %d, then: %w", n, err)

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cdcops/cdcops"
-	"github.com/cdcops/cdcops/vault"
+	"github.com/cdcops/cdcops/snapshots"
 )
 
 type snapshotsVerifyOptions struct {
@@ -58,10 +58,10 @@ func runSnapshotsVerify(ctx context.Context, g *globals, o snapshotsVerifyOption
 		}
 		sums = append(sums, s)
 	}
-	results := make([]vault.VerifyResult, 0, len(sums))
+	results := make([]snapshots.VerifyResult, 0, len(sums))
 	failed := 0
 	for _, s := range sums {
-		res, err := v.Verify(ctx, s)
+		res, err := snapshots.Verify(ctx, v, s)
 		if err != nil {
 			return fmt.Errorf("verify %s: %w", s.ID, err)
 		}

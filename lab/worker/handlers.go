@@ -21,6 +21,15 @@ func (w *Worker) handleRoot(rw http.ResponseWriter, _ *http.Request, _ []string)
 	}{kafkaVersion, kafkaCommit, w.cluster})
 }
 
+// handleHealth is GET /health (3.9+): the lab has no startup stages, so it
+// is healthy whenever it answers.
+func (w *Worker) handleHealth(rw http.ResponseWriter, _ *http.Request, _ []string) {
+	writeJSON(rw, http.StatusOK, struct { // rest/entities/WorkerStatus.java
+		Status  string `json:"status"`
+		Message string `json:"message"`
+	}{healthStatusHealthy, msgHealthy})
+}
+
 func (w *Worker) handlePlugins(rw http.ResponseWriter, _ *http.Request, _ []string) {
 	type pluginInfo struct {
 		Class   string `json:"class"`
@@ -29,7 +38,7 @@ func (w *Worker) handlePlugins(rw http.ResponseWriter, _ *http.Request, _ []stri
 	}
 	out := []pluginInfo{}
 	for name, p := range w.opts.Plugins {
-		out = append(out, pluginInfo{name, p.Type(), kafkaVersion})
+		out = append(out, pluginInfo{name, p.Type(), pluginVersion})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Class < out[j].Class })
 	writeJSON(rw, http.StatusOK, out)
@@ -214,6 +223,63 @@ func (w *Worker) handlePutConfig(rw http.ResponseWriter, r *http.Request, s []st
 	writeJSON(rw, http.StatusOK, info)
 }
 
+// handlePatchConfig is PATCH /connectors/{c}/config (3.8+, KAFKA-16445):
+// the patch is merged into the current config, a null value removes the
+// key (ConnectUtils.patchConfig), and the result is validated and written
+// like a PUT; 200 with ConnectorInfo, 404 for an unknown connector. Unlike
+// PUT there is no name-versus-URL check.
+func (w *Worker) handlePatchConfig(rw http.ResponseWriter, r *http.Request, s []string) {
+	body, err := readBody(r)
+	if err != nil {
+		writeError(rw, http.StatusInternalServerError, err.Error())
+		return
+	}
+	v, err := connectjson.Parse(body)
+	if err != nil {
+		writeError(rw, http.StatusInternalServerError, "Cannot deserialize the connector config patch: "+err.Error())
+		return
+	}
+	patch, ok := v.(connectjson.Object)
+	if !ok {
+		writeError(rw, http.StatusInternalServerError, "Cannot deserialize the connector config patch: not a JSON object")
+		return
+	}
+	ci, rerr := w.connectorInfo(s[1])
+	if rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	cur := ci.Config
+	keys := make([]string, 0, len(cur))
+	for k := range cur {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, f := range patch {
+		if f.Value == nil {
+			delete(cur, f.Key)
+			continue
+		}
+		sv, isS := f.Value.(string)
+		if !isS {
+			raw, _ := connectjson.Encode(f.Value)
+			sv = string(raw)
+		}
+		if _, had := cur[f.Key]; !had {
+			keys = append(keys, f.Key)
+		}
+		cur[f.Key] = sv
+	}
+	kept := keys[:0]
+	for _, k := range keys {
+		if _, ok := cur[k]; ok {
+			kept = append(kept, k)
+		}
+	}
+	info, _, rerr := w.putConfig(r.Context(), s[1], cur, kept, true, "")
+	respond(rw, rerr, http.StatusOK, info)
+}
+
 func (w *Worker) handleStatus(rw http.ResponseWriter, _ *http.Request, s []string) {
 	st, rerr := w.connectorStatus(s[1])
 	respond(rw, rerr, http.StatusOK, st)
@@ -222,21 +288,6 @@ func (w *Worker) handleStatus(rw http.ResponseWriter, _ *http.Request, s []strin
 func (w *Worker) handleTasks(rw http.ResponseWriter, _ *http.Request, s []string) {
 	tasks, rerr := w.taskInfos(s[1])
 	respond(rw, rerr, http.StatusOK, tasks)
-}
-
-// handleTasksConfig is the deprecated GET /connectors/{c}/tasks-config:
-// task configs keyed by ConnectorTaskId.toString ("name-0").
-func (w *Worker) handleTasksConfig(rw http.ResponseWriter, _ *http.Request, s []string) {
-	tasks, rerr := w.taskInfos(s[1])
-	if rerr != nil {
-		writeRestError(rw, rerr)
-		return
-	}
-	out := map[string]map[string]string{}
-	for _, ti := range tasks {
-		out[s[1]+"-"+strconv.Itoa(ti.ID.Task)] = ti.Config
-	}
-	writeJSON(rw, http.StatusOK, out)
 }
 
 func (w *Worker) handleTaskStatus(rw http.ResponseWriter, _ *http.Request, s []string) {

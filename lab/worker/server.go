@@ -46,6 +46,8 @@ func (w *Worker) match(s []string) map[string]handler {
 	switch {
 	case len(s) == 0:
 		return map[string]handler{"GET": w.handleRoot}
+	case len(s) == 1 && s[0] == "health":
+		return map[string]handler{"GET": w.handleHealth}
 	case s[0] == "connector-plugins" && len(s) == 1:
 		return map[string]handler{"GET": w.handlePlugins}
 	case s[0] != "connectors":
@@ -57,13 +59,11 @@ func (w *Worker) match(s []string) map[string]handler {
 	case len(s) == 3:
 		switch s[2] {
 		case "config":
-			return map[string]handler{"GET": w.handleGetConfig, "PUT": w.handlePutConfig}
+			return map[string]handler{"GET": w.handleGetConfig, "PUT": w.handlePutConfig, "PATCH": w.handlePatchConfig}
 		case "status":
 			return map[string]handler{"GET": w.handleStatus}
 		case "tasks":
 			return map[string]handler{"GET": w.handleTasks}
-		case "tasks-config": // deprecated in 3.7, still served
-			return map[string]handler{"GET": w.handleTasksConfig}
 		case "restart":
 			return map[string]handler{"POST": w.handleRestart}
 		case "pause":

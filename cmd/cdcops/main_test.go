@@ -1,0 +1,11 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/cdcops/cdcops/internal/testenv"
+)
+
+// The real-stack tests share one broker, worker and database servers per
+// test binary; RunMain stops them when the tests are done.
+func TestMain(m *testing.M) { testenv.RunMain(m) }
