@@ -18,8 +18,8 @@ type Change struct {
 	Time           time.Time       `json:"time"`
 	Connector      string          `json:"connector"`
 	Topic          string          `json:"topic"`
-	TopicPartition int32           `json:"topic_partition"`
-	TopicOffset    int64           `json:"topic_offset"`
+	KafkaPartition int32           `json:"kafka_partition"`
+	KafkaOffset    int64           `json:"kafka_offset"`
 	Partition      json.RawMessage `json:"partition"`
 	Before         json.RawMessage `json:"before"`
 	After          json.RawMessage `json:"after"`
@@ -89,7 +89,7 @@ func (j *Journal) classOf(connector string) string {
 // change describes r for logs and webhooks; call it before r becomes the
 // key's latest value, so Before is what it replaced.
 func (j *Journal) change(keyID int64, r kafka.TailRecord, reason string) Change {
-	c := Change{Time: r.Timestamp, Connector: r.Connector, Topic: r.Topic, TopicPartition: r.Partition, TopicOffset: r.Offset,
+	c := Change{Time: r.Timestamp, Connector: r.Connector, Topic: r.Topic, KafkaPartition: r.Partition, KafkaOffset: r.Offset,
 		Reason: reason, Before: json.RawMessage("null"), After: json.RawMessage("null"), Partition: json.RawMessage("null")}
 	if _, part, err := connectjson.ParseOffsetKey(r.RawKey); err == nil {
 		if b, err := connectjson.Encode(part); err == nil {

@@ -17,8 +17,8 @@ import (
 type Entry struct {
 	Time           time.Time       `json:"time"`
 	Topic          string          `json:"topic"`
-	TopicPartition int32           `json:"topic_partition"`
-	TopicOffset    int64           `json:"topic_offset"`
+	KafkaPartition int32           `json:"kafka_partition"`
+	KafkaOffset    int64           `json:"kafka_offset"`
 	Partition      json.RawMessage `json:"partition"`
 	Before         json.RawMessage `json:"before"` // null: the partition was new
 	After          json.RawMessage `json:"after"`  // null: a tombstone
@@ -36,7 +36,7 @@ type Entry struct {
 type Gap struct {
 	Kind           string    `json:"kind"`
 	Topic          string    `json:"topic,omitempty"`
-	TopicPartition int32     `json:"topic_partition"`
+	KafkaPartition int32     `json:"kafka_partition"`
 	FromOffset     int64     `json:"from_offset"`
 	ToOffset       int64     `json:"to_offset"`
 	From           time.Time `json:"from"`
@@ -95,7 +95,7 @@ func ReadHistory(ctx context.Context, st *state.Store, o HistoryOptions) (Histor
 
 // describe turns a stored entry into a timeline entry.
 func describe(class string, k state.JournalKey, e state.JournalEntry, before []byte) Entry {
-	out := Entry{Time: e.Time, Topic: k.Topic, TopicPartition: e.Partition, TopicOffset: e.Offset,
+	out := Entry{Time: e.Time, Topic: k.Topic, KafkaPartition: e.Partition, KafkaOffset: e.Offset,
 		Partition: partitionOf(k.Key), Before: rawOrNull(before), After: rawOrNull(e.Value),
 		PlanID: e.PlanID, Unaudited: e.Unaudited, Reason: e.Reason, Delta: []string{}}
 	var b, a connectjson.Object
@@ -204,7 +204,7 @@ func gapsFor(ctx context.Context, st *state.Store, keys map[int64]state.JournalK
 	}
 	for _, g := range gaps {
 		if parts[g.Topic][g.Partition] && overlaps(g.From, g.To) {
-			out = append(out, Gap{Kind: g.Kind, Topic: g.Topic, TopicPartition: g.Partition,
+			out = append(out, Gap{Kind: g.Kind, Topic: g.Topic, KafkaPartition: g.Partition,
 				FromOffset: g.FromOffset, ToOffset: g.ToOffset, From: g.From, To: g.To})
 		}
 	}
@@ -215,7 +215,7 @@ func gapsFor(ctx context.Context, st *state.Store, keys map[int64]state.JournalK
 	for i := 1; i < len(runs); i++ {
 		from, to := runs[i-1].Alive, runs[i].Started
 		if to.After(from) && overlaps(from, to) {
-			out = append(out, Gap{Kind: "journal-down", TopicPartition: -1, FromOffset: -1, ToOffset: -1, From: from, To: to})
+			out = append(out, Gap{Kind: "journal-down", KafkaPartition: -1, FromOffset: -1, ToOffset: -1, From: from, To: to})
 		}
 	}
 	return out, nil

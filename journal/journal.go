@@ -228,7 +228,7 @@ func (j *Journal) append(ctx context.Context, recs []kafka.TailRecord) error {
 	}
 	j.appended.Add(int64(len(batch.Entries)))
 	for _, c := range changes {
-		j.o.Log.Warn("unaudited offsets change", "connector", c.Connector, "topic", c.Topic, "partition", c.TopicPartition, "offset", c.TopicOffset, "reason", c.Reason)
+		j.o.Log.Warn("unaudited offsets change", "connector", c.Connector, "topic", c.Topic, "partition", c.KafkaPartition, "offset", c.KafkaOffset, "reason", c.Reason)
 		if j.o.Notify != nil {
 			j.o.Notify(ctx, c)
 		}

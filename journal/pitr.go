@@ -71,7 +71,7 @@ func SnapshotAt(ctx context.Context, st *state.Store, o AtOptions) (s *cdcops.Sn
 				continue // caught up afterwards from the topic
 			}
 			msg := fmt.Sprintf("%s: offsets %d–%d of %s[%d] (%s to %s) never reached the journal (%s)",
-				name, g.FromOffset, g.ToOffset-1, g.Topic, g.TopicPartition, stamp(g.From), stamp(g.To), g.Kind)
+				name, g.FromOffset, g.ToOffset-1, g.Topic, g.KafkaPartition, stamp(g.From), stamp(g.To), g.Kind)
 			if !o.AllowGaps {
 				return nil, nil, cdcops.Errorf(cdcops.ECONFLICT, "pick a time outside the gap (see `cdcops offsets history "+name+"`) or pass --allow-gap",
 					"cannot tell the offsets at %s: %s", stamp(at), msg)

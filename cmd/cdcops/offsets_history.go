@@ -82,7 +82,7 @@ func runOffsetsHistory(ctx context.Context, g *globals, o offsetsHistoryOptions)
 			case e.Unaudited:
 				by = "unaudited: " + e.Reason
 			}
-			fmt.Fprintf(w, "%s\t%s[%d]@%d\t%s\t%s\t%s\n", e.Time.Format(time.RFC3339Nano), e.Topic, e.TopicPartition, e.TopicOffset, e.Partition, change, by)
+			fmt.Fprintf(w, "%s\t%s[%d]@%d\t%s\t%s\t%s\n", e.Time.Format(time.RFC3339Nano), e.Topic, e.KafkaPartition, e.KafkaOffset, e.Partition, change, by)
 		}
 		if len(h.Entries) == 0 {
 			fmt.Fprintln(w, "(no writes recorded; is `cdcops offsets journal` running?)\t\t\t\t")
@@ -90,7 +90,7 @@ func runOffsetsHistory(ctx context.Context, g *globals, o offsetsHistoryOptions)
 		for _, gp := range h.Gaps {
 			where := ""
 			if gp.Topic != "" {
-				where = fmt.Sprintf(" on %s[%d], offsets %d–%d", gp.Topic, gp.TopicPartition, gp.FromOffset, gp.ToOffset-1)
+				where = fmt.Sprintf(" on %s[%d], offsets %d–%d", gp.Topic, gp.KafkaPartition, gp.FromOffset, gp.ToOffset-1)
 			}
 			fmt.Fprintf(w, "GAP %s%s from %s to %s\t\t\t\t\n", gp.Kind, where, gp.From.Format(time.RFC3339), gp.To.Format(time.RFC3339))
 		}
