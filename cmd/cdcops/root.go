@@ -46,6 +46,8 @@ failed, 2 usage or configuration error, 3 runtime failure.`,
 		newOffsetsCmd(g),
 		newSnapshotsCmd(g),
 		newReconcileCmd(g),
+		newMonitorCmd(g),
+		newServeCmd(g),
 	)
 	guardGroups(root)
 	return root
