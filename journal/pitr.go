@@ -8,6 +8,7 @@ import (
 
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/state"
+	"github.com/cdcops/cdcops/vault/snapfile"
 )
 
 // AtOptions ask for the offsets at an instant.
@@ -96,23 +97,43 @@ func SnapshotAt(ctx context.Context, st *state.Store, o AtOptions) (s *cdcops.Sn
 			})
 		}
 	}
-	sort.Slice(s.Content.Records, func(a, b int) bool {
-		ra, rb := s.Content.Records[a], s.Content.Records[b]
-		if ra.Topic != rb.Topic {
-			return ra.Topic < rb.Topic
-		}
-		if ra.Partition != rb.Partition {
-			return ra.Partition < rb.Partition
-		}
-		return ra.Offset < rb.Offset
-	})
+	if s.Meta.Topics, err = topicsRead(ctx, st, s.Content.Records); err != nil {
+		return nil, nil, err
+	}
+	snapfile.Canonicalize(&s.Content)
 	return s, warnings, nil
 }
 
+// topicsRead describes the offsets topics a journal snapshot's records
+// come from as a backup does: partitions seen and where the journal
+// stands on each, so `snapshots verify` checks it like any backup.
+func topicsRead(ctx context.Context, st *state.Store, recs []cdcops.OffsetRecord) ([]cdcops.SnapshotTopic, error) {
+	pos, err := st.JournalPositions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	used := map[string]bool{}
+	for _, r := range recs {
+		used[r.Topic] = true
+	}
+	out := []cdcops.SnapshotTopic{}
+	for topic := range used {
+		t := cdcops.SnapshotTopic{Name: topic, Reason: "offsets journal", EndOffsets: map[int32]int64{}}
+		for p, next := range pos[topic] {
+			t.EndOffsets[p] = next
+			t.Partitions = max(t.Partitions, p+1)
+		}
+		out = append(out, t)
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Name < out[b].Name })
+	return out, nil
+}
+
 // Horizon is the newest instant the journal has seen completely: now when
-// it has read every partition up to ends (the topics' committed end
-// offsets, sampled now), else the newest record time it stored on the
-// partitions still behind.
+// it has read every partition up to ends (the topics' end offsets,
+// sampled now; an open transaction keeps it behind, which errs on the
+// safe side), else the newest record time it stored on a partition still
+// behind.
 func Horizon(ctx context.Context, st *state.Store, ends map[string]map[int32]int64, now time.Time) (time.Time, error) {
 	pos, err := st.JournalPositions(ctx)
 	if err != nil {

@@ -17,6 +17,8 @@ type offsetsBackupOptions struct {
 	Names      []string
 	All        bool
 	AllowEmpty bool
+	At         string // materialise from the journal at this instant
+	AllowGap   bool
 }
 
 func newOffsetsBackupCmd(g *globals) *cobra.Command {
@@ -34,7 +36,8 @@ connector, unless --allow-empty. Safe to run from cron: no prompts, stable
 exit codes, identical offsets give an identical content hash.`,
 		Example: `  cdcops offsets backup --all
   cdcops offsets backup inventory-connector orders-sink --vault 's3://backups?region=eu-west-1&prefix=cdcops/'
-  cdcops offsets backup --all --via rest -o json`,
+  cdcops offsets backup --all --via rest -o json
+  cdcops offsets backup inventory-connector --at 2026-12-01T02:13:00Z   # from the journal`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Names = args
 			return runOffsetsBackup(cmd.Context(), g, opts)
@@ -43,6 +46,8 @@ exit codes, identical offsets give an identical content hash.`,
 	opts.sourceFlags.addFlags(cmd.Flags())
 	cmd.Flags().BoolVar(&opts.All, "all", false, "back up every connector (and every key of the offsets topics)")
 	cmd.Flags().BoolVar(&opts.AllowEmpty, "allow-empty", false, "store the backup even if it is empty or misses a named connector")
+	cmd.Flags().StringVar(&opts.At, "at", "", "store the offsets as they stood at this instant, from `cdcops offsets journal` (RFC 3339 or a duration ago)")
+	cmd.Flags().BoolVar(&opts.AllowGap, "allow-gap", false, "with --at: answer even inside a stretch the journal could not see (warns)")
 	return cmd
 }
 
@@ -62,6 +67,9 @@ func runOffsetsBackup(ctx context.Context, g *globals, o offsetsBackupOptions) e
 
 // backupOffsets takes a backup and stores it; the lab demo calls it too.
 func backupOffsets(ctx context.Context, g *globals, o offsetsBackupOptions) (backup.Result, error) {
+	if o.At != "" {
+		return backupAt(ctx, g, o)
+	}
 	bo := backup.Options{Names: o.Names, All: o.All, Via: o.Via, Topics: o.Topics, AllowEmpty: o.AllowEmpty}
 	// Bad flags are reported before the vault is opened.
 	if err := bo.Validate(); err != nil {
