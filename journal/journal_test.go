@@ -255,6 +255,43 @@ func TestPointInTimeMatchesKcatReplay(t *testing.T) {
 	}
 }
 
+// The journal's last records per key (monitoring's staleness source)
+// equal a fresh read of the topic to its end.
+func TestOffsetLogEqualsTopicRead(t *testing.T) {
+	l := testenv.LabWith(t, lab.Options{FlushInterval: 100 * time.Millisecond})
+	r := startRig(t, l, testenv.SQLite(t))
+	createAdvancing(t, r.cc, "a", `[{"partition":{"server":"x"},"offset":{"lsn":1}},{"partition":{"server":"y"},"offset":{"lsn":9}}]`)
+	ctx := context.Background()
+	if err := kafkatest.Produce(ctx, l.KafkaAddr(), offsetsTopic, []kafkatest.Write{
+		{Key: []byte(`["b",{"server":"z"}]`), Value: []byte(`{"lsn":3}`)}, {Key: []byte(`["b",{"server":"z"}]`)},
+		{Key: []byte(`not a key`), Value: []byte(`{}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1200 * time.Millisecond)
+	if err := r.cc.Stop(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	caughtUp(t, r.store, l.KafkaAddr())
+	kc, err := kafka.Dial(ctx, l.KafkaAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	st, err := kc.ReadTopic(ctx, offsetsTopic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := journal.OffsetLog{Store: r.store}.LastRecords(ctx, offsetsTopic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := st.Records()
+	if len(want) < 3 || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("journal last records\n%v\ntopic read\n%v", got, want)
+	}
+}
+
 func sortedPairs(m map[string]string) []string {
 	out := make([]string, 0, len(m))
 	for k, v := range m {
