@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,6 +31,10 @@ type Options struct {
 	Plans PlanSource
 	// Notify is called after an unaudited change is stored.
 	Notify func(context.Context, Change)
+	// Groups reads sink connectors' consumer group offsets; nil (or no
+	// States) leaves sinks out of the journal.
+	Groups    GroupSource
+	GroupPoll time.Duration // how often sink groups are polled (default 1s)
 
 	Log       *slog.Logger
 	Poll      time.Duration // how often connector states are sampled (default 250ms)
@@ -42,10 +47,13 @@ type StateSource interface {
 	Connectors(ctx context.Context) (map[string]ConnectorState, error)
 }
 
-// ConnectorState is a connector's state and class at a sample.
+// ConnectorState is a connector's state and class at a sample; sink
+// connectors also name the consumer group they commit in.
 type ConnectorState struct {
 	State string
 	Class string
+	Type  string // "source" or "sink"
+	Group string // sinks only
 }
 
 // PlanSource names the cdcops plan that was applying to connector at t,
@@ -57,13 +65,16 @@ type PlanSource interface {
 // Journal tails offsets topics into the state store. Create it with New
 // and call Run.
 type Journal struct {
-	o      Options
-	keys   map[string]int64  // topic + NUL + exact key bytes → key id
-	class  map[string]string // connector → class, from the latest sample
-	latest map[int64][]byte  // key id → last value (nil = tombstone)
-	next   map[string]map[int32]int64
-	lastTS map[string]map[int32]time.Time
-	states *sampler
+	o  Options
+	mu sync.Mutex // the tail and the group poller share the maps below
+
+	lastGroupPoll time.Time
+	keys          map[string]int64  // topic + NUL + exact key bytes → key id
+	class         map[string]string // connector → class, from the latest sample
+	latest        map[int64][]byte  // key id → last value (nil = tombstone)
+	next          map[string]map[int32]int64
+	lastTS        map[string]map[int32]time.Time
+	states        *sampler
 	// appended counts entries since the last checkpoint of the store.
 	appended atomic.Int64
 }
@@ -83,6 +94,9 @@ func New(ctx context.Context, o Options) (*Journal, error) {
 	}
 	if o.Poll <= 0 {
 		o.Poll = 250 * time.Millisecond
+	}
+	if o.GroupPoll <= 0 {
+		o.GroupPoll = time.Second
 	}
 	if o.Retention <= 0 {
 		o.Retention = DefaultRetention
@@ -117,10 +131,13 @@ func New(ctx context.Context, o Options) (*Journal, error) {
 
 // Mode says what the journal can see, for logs and `offsets journal`.
 func (j *Journal) Mode() string {
-	if j.o.States == nil {
-		return "offsets topics only (no Connect: writes while stopped are not detected)"
+	switch {
+	case j.o.States == nil:
+		return "offsets topics only (no Connect: sink groups and writes while stopped are not seen)"
+	case j.o.Groups == nil:
+		return "offsets topics + connector states"
 	}
-	return "offsets topics + connector states"
+	return fmt.Sprintf("offsets topics + connector states + sink group offsets polled every %v", j.o.GroupPoll)
 }
 
 // Run tails the topics until ctx ends, storing every record. It returns
@@ -135,6 +152,10 @@ func (j *Journal) Run(ctx context.Context) error {
 	go j.housekeeping(ctx, runID)
 	if j.states != nil {
 		go j.states.run(ctx, j.o.Poll, j.o.Log)
+		if j.o.Groups != nil {
+			j.lastGroupPoll = j.o.Now()
+			go j.pollGroups(ctx)
+		}
 	}
 	j.o.Log.Info("offsets journal started", "topics", j.o.Topics, "mode", j.Mode())
 	return j.o.Kafka.Tail(ctx, kafka.TailOptions{Topics: j.o.Topics, From: j.next}, func(recs []kafka.TailRecord) error {
@@ -178,6 +199,8 @@ func (j *Journal) housekeeping(ctx context.Context, runID int64) {
 // append classifies and stores one fetch's records in one transaction,
 // with the positions after them.
 func (j *Journal) append(ctx context.Context, recs []kafka.TailRecord) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	var newest time.Time
 	for _, r := range recs {
 		if r.Timestamp.After(newest) {
@@ -227,13 +250,17 @@ func (j *Journal) append(ctx context.Context, recs []kafka.TailRecord) error {
 		return err
 	}
 	j.appended.Add(int64(len(batch.Entries)))
+	j.notify(ctx, changes)
+	return nil
+}
+
+func (j *Journal) notify(ctx context.Context, changes []Change) {
 	for _, c := range changes {
 		j.o.Log.Warn("unaudited offsets change", "connector", c.Connector, "topic", c.Topic, "partition", c.KafkaPartition, "offset", c.KafkaOffset, "reason", c.Reason)
 		if j.o.Notify != nil {
 			j.o.Notify(ctx, c)
 		}
 	}
-	return nil
 }
 
 // hole reports offsets between the last one seen and r that never reached

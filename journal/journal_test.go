@@ -30,28 +30,6 @@ import (
 
 const offsetsTopic = "connect-offsets"
 
-// connectStates adapts the REST client for the journal (cmd has its own).
-type connectStates struct{ c *connect.Client }
-
-func (s connectStates) Connectors(ctx context.Context) (map[string]journal.ConnectorState, error) {
-	exp, err := s.c.ListExpanded(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]journal.ConnectorState{}
-	for n, e := range exp {
-		var cs journal.ConnectorState
-		if e.Status != nil {
-			cs.State = e.Status.Connector.State
-		}
-		if e.Info != nil {
-			cs.Class = e.Info.Config["connector.class"]
-		}
-		out[n] = cs
-	}
-	return out, nil
-}
-
 // rig is a lab with a running journal.
 type rig struct {
 	t     *testing.T
@@ -74,7 +52,7 @@ func startRig(t *testing.T, l *lab.Lab, storeURL string) *rig {
 		t.Fatal(err)
 	}
 	cc := connect.New(l.ConnectURL())
-	j, err := journal.New(ctx, journal.Options{Store: store, Kafka: kc, Topics: []string{offsetsTopic}, States: connectStates{cc}, Poll: 50 * time.Millisecond})
+	j, err := journal.New(ctx, journal.Options{Store: store, Kafka: kc, Topics: []string{offsetsTopic}, States: journal.ConnectStates{Connect: cc}, Groups: journal.KafkaGroups{Kafka: kc}, Poll: 50 * time.Millisecond, GroupPoll: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/connectjson"
 	"github.com/cdcops/cdcops/state"
 	"github.com/cdcops/cdcops/vault/snapfile"
 )
@@ -79,22 +80,43 @@ func SnapshotAt(ctx context.Context, st *state.Store, o AtOptions) (s *cdcops.Sn
 			}
 			warnings = append(warnings, msg)
 		}
-		state, err := st.JournalAt(ctx, ids, at)
+		last, err := st.JournalAt(ctx, ids, at)
 		if err != nil {
 			return nil, nil, err
 		}
-		if len(state) == 0 {
+		if len(last) == 0 {
 			warnings = append(warnings, fmt.Sprintf("%s had no offsets at %s (its first write came later)", name, stamp(at)))
 		}
-		for id, e := range state {
+		groups := map[string]*cdcops.GroupOffsets{}
+		for id, e := range last {
 			if e.Value == nil {
 				continue
 			}
 			k := keys[id]
+			if group, ok := IsGroupTopic(k.Topic); ok {
+				if groups[group] == nil {
+					groups[group] = &cdcops.GroupOffsets{Connector: name, Group: group}
+				}
+				_, part, err := connectjson.ParseOffsetKey(k.Key)
+				if err != nil {
+					return nil, nil, err
+				}
+				topic, _ := part.Get("kafka_topic")
+				t, _ := topic.(string)
+				groups[group].Offsets = append(groups[group].Offsets, cdcops.PartitionOffset{Topic: t, Partition: e.Partition, Offset: e.Offset})
+				continue
+			}
 			s.Content.Records = append(s.Content.Records, cdcops.OffsetRecord{
 				Topic: k.Topic, Partition: e.Partition, Offset: e.Offset, Timestamp: e.Time,
 				RawKey: k.Key, RawValue: e.Value, Connector: k.Connector,
 			})
+		}
+		for _, g := range groups {
+			sort.Slice(g.Offsets, func(a, b int) bool {
+				x, y := g.Offsets[a], g.Offsets[b]
+				return x.Topic < y.Topic || x.Topic == y.Topic && x.Partition < y.Partition
+			})
+			s.Content.Groups = append(s.Content.Groups, *g)
 		}
 	}
 	if s.Meta.Topics, err = topicsRead(ctx, st, s.Content.Records); err != nil {

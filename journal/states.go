@@ -99,6 +99,45 @@ func (s *sampler) around(connector string, t time.Time) (before, after Connector
 	return before, after, inBefore, inAfter, true
 }
 
+// ranBetween reports whether connector could have had a running task at
+// some time in [from, to]: a sample in that window, or the last one
+// before it, shows a state that writes. Without samples it says true.
+func (s *sampler) ranBetween(connector string, from, to time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := false
+	for i := len(s.samples) - 1; i >= 0; i-- {
+		sm := s.samples[i]
+		if sm.at.After(to) {
+			continue
+		}
+		seen = true
+		if st, ok := sm.states[connector]; ok && mayWrite(st.State) {
+			return true
+		}
+		if sm.at.Before(from) {
+			break
+		}
+	}
+	return !seen
+}
+
+// sinks maps each sink connector of the latest sample to its group.
+func (s *sampler) sinks() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]string{}
+	if len(s.samples) == 0 {
+		return out
+	}
+	for name, st := range s.samples[len(s.samples)-1].states {
+		if st.Type == "sink" && st.Group != "" {
+			out[name] = st.Group
+		}
+	}
+	return out
+}
+
 func (s *sampler) class(connector string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

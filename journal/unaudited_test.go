@@ -1,17 +1,23 @@
 package journal_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/connect"
 	"github.com/cdcops/cdcops/connectjson"
 	"github.com/cdcops/cdcops/internal/testenv"
 	"github.com/cdcops/cdcops/journal"
+	"github.com/cdcops/cdcops/kafka/kafkatest"
 	"github.com/cdcops/cdcops/lab"
+	"github.com/cdcops/cdcops/lab/scripted"
 )
 
 // waitUnaudited waits up to 5 s for a new unaudited entry of connector
@@ -132,4 +138,65 @@ func TestUnauditedChangesAreFlagged(t *testing.T) {
 	if len(flagged) != 3 || len(h.Entries) < 5 {
 		t.Errorf("%d entries, unaudited %q; want exactly the 3 outside changes", len(h.Entries), flagged)
 	}
+}
+
+// Sink connectors' group commits are journaled too; a rewind through the
+// REST API is flagged, and the state at an instant holds the group offsets.
+func TestSinkGroupCommitsJournaled(t *testing.T) {
+	ctx := context.Background()
+	l := testenv.LabWith(t, lab.Options{FlushInterval: 100 * time.Millisecond})
+	r := startRig(t, l, testenv.SQLite(t))
+	if err := l.Cluster().CreateTopic("orders", 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.cc.Create(ctx, connect.CreateRequest{Name: "snk", Config: map[string]string{
+		"connector.class": scripted.SinkClass, "topics": "orders"}}); err != nil {
+		t.Fatal(err)
+	}
+	var ws []kafkatest.Write
+	for i := range 20 {
+		ws = append(ws, kafkatest.Write{Key: []byte(fmt.Sprint(i)), Value: []byte(`{"v":1}`)})
+	}
+	if err := kafkatest.Produce(ctx, l.KafkaAddr(), "orders", ws); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	if err := r.cc.Stop(ctx, "snk"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.cc.WaitFor(ctx, "snk", connect.Stopped, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	before := time.Now()
+	if _, err := r.cc.AlterOffsets(ctx, "snk", cdcops.ConnectorOffsets{Offsets: []cdcops.ConnectorOffset{{
+		Partition: json.RawMessage(`{"kafka_topic":"orders","kafka_partition":0}`), Offset: json.RawMessage(`{"kafka_offset":5}`)}}}); err != nil {
+		t.Fatal(err)
+	}
+	e := waitUnaudited(t, r, "snk", 0)
+	if !strings.Contains(e.Reason, "backwards") || compactJSON(t, e.After) != `{"kafka_offset":5}` || compactJSON(t, e.Before) != `{"kafka_offset":20}` {
+		t.Errorf("sink rewind entry: %+v", e)
+	}
+	for _, tc := range []struct {
+		at   time.Time
+		want int64
+	}{{before, 20}, {time.Now(), 5}} {
+		snap, _, err := journal.SnapshotAt(ctx, r.store, journal.AtOptions{Connectors: []string{"snk"}, At: tc.at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(snap.Content.Groups) != 1 || len(snap.Content.Groups[0].Offsets) != 1 || snap.Content.Groups[0].Offsets[0] != (cdcops.PartitionOffset{Topic: "orders", Offset: tc.want}) ||
+			snap.Content.Groups[0].Group != "connect-snk" {
+			t.Errorf("groups at %s: %+v, want orders[0]@%d", tc.at, snap.Content.Groups, tc.want)
+		}
+	}
+}
+
+func compactJSON(t *testing.T, raw json.RawMessage) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

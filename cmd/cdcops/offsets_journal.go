@@ -10,7 +10,6 @@ import (
 
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/backup"
-	"github.com/cdcops/cdcops/connect"
 	"github.com/cdcops/cdcops/journal"
 	"github.com/cdcops/cdcops/kafka"
 	"github.com/cdcops/cdcops/state"
@@ -94,7 +93,7 @@ func runOffsetsJournal(ctx context.Context, g *globals, o offsetsJournalOptions)
 	meta, metaErr := backup.FetchMeta(ctx, cc)
 	var states journal.StateSource
 	if metaErr == nil {
-		states = connectStates{cc}
+		states = journal.ConnectStates{Connect: cc}
 	} else {
 		g.log.Warn("Kafka Connect unreachable: journaling the offsets topics only; writes while a connector is stopped will not be flagged", "err", metaErr)
 	}
@@ -107,7 +106,7 @@ func runOffsetsJournal(ctx context.Context, g *globals, o offsetsJournalOptions)
 		topics[i] = f.Name
 	}
 	j, err := journal.New(ctx, journal.Options{Store: store, Kafka: kc, Topics: topics, States: states,
-		Plans: planSource(store), Notify: notify, Log: g.log, Poll: o.Poll, Retention: o.Retention})
+		Groups: journal.KafkaGroups{Kafka: kc}, Plans: planSource(store), Notify: notify, Log: g.log, Poll: o.Poll, Retention: o.Retention})
 	if err != nil {
 		return err
 	}
@@ -118,27 +117,4 @@ func runOffsetsJournal(ctx context.Context, g *globals, o offsetsJournalOptions)
 		return nil
 	}
 	return err
-}
-
-// connectStates reads connector states and classes from Connect in one
-// request per sample.
-type connectStates struct{ c *connect.Client }
-
-func (s connectStates) Connectors(ctx context.Context) (map[string]journal.ConnectorState, error) {
-	exp, err := s.c.ListExpanded(ctx, connect.ExpandStatus, connect.ExpandInfo)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]journal.ConnectorState, len(exp))
-	for name, e := range exp {
-		var cs journal.ConnectorState
-		if e.Status != nil {
-			cs.State = e.Status.Connector.State
-		}
-		if e.Info != nil {
-			cs.Class = e.Info.Config["connector.class"]
-		}
-		out[name] = cs
-	}
-	return out, nil
 }
