@@ -35,6 +35,10 @@ type Options struct {
 	// States) leaves sinks out of the journal.
 	Groups    GroupSource
 	GroupPoll time.Duration // how often sink groups are polled (default 1s)
+	// Segments receives sealed segments (the vault); nil = none shipped.
+	Segments     SegmentStore
+	SegmentEvery time.Duration // seal at least this often (default 10m)
+	SegmentMax   int           // or once this many entries wait (default 100,000)
 
 	Log       *slog.Logger
 	Poll      time.Duration // how often connector states are sampled (default 250ms)
@@ -100,6 +104,12 @@ func New(ctx context.Context, o Options) (*Journal, error) {
 	}
 	if o.Retention <= 0 {
 		o.Retention = DefaultRetention
+	}
+	if o.SegmentEvery <= 0 {
+		o.SegmentEvery = 10 * time.Minute
+	}
+	if o.SegmentMax <= 0 {
+		o.SegmentMax = 100_000
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -172,9 +182,14 @@ func (j *Journal) housekeeping(ctx context.Context, runID int64) {
 	for {
 		select {
 		case <-ctx.Done():
-			// A last mark with a fresh context: the run ended now.
-			c, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			// A last mark and segment with a fresh context: the run ended now.
+			c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			_ = j.o.Store.TouchJournalRun(c, runID, j.o.Now())
+			if j.o.Segments != nil {
+				if _, err := j.ship(c, true); err != nil {
+					j.o.Log.Warn("journal: ship the last segment", "err", err)
+				}
+			}
 			cancel()
 			return
 		case <-alive.C:
@@ -186,11 +201,25 @@ func (j *Journal) housekeeping(ctx context.Context, runID int64) {
 					j.o.Log.Debug("journal: checkpoint", "err", err)
 				}
 			}
+			if j.o.Segments != nil {
+				if seg, err := j.ship(ctx, false); err != nil {
+					j.o.Log.Warn("journal: ship segment to the vault", "err", err)
+				} else if seg != nil {
+					j.o.Log.Info("journal: segment shipped", "name", seg.Name, "entries", seg.Entries, "bytes", seg.Bytes, "sha256", seg.SHA256)
+				}
+			}
 		case <-prune.C:
 			if n, err := j.o.Store.PruneJournal(ctx, j.o.Now().Add(-j.o.Retention)); err != nil {
 				j.o.Log.Warn("journal: prune", "err", err)
 			} else if n > 0 {
 				j.o.Log.Info("journal: pruned entries past retention", "entries", n, "retention", j.o.Retention)
+			}
+			if j.o.Segments != nil {
+				if n, err := j.expireSegments(ctx); err != nil {
+					j.o.Log.Warn("journal: expire segments", "err", err)
+				} else if n > 0 {
+					j.o.Log.Info("journal: segments past retention deleted", "segments", n)
+				}
 			}
 		}
 	}

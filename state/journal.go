@@ -45,6 +45,18 @@ const (
   to_ms       BIGINT NOT NULL,
   kind        TEXT NOT NULL
 )`
+	journalSegmentsTable = `CREATE TABLE journal_segments (
+  id        %ID%,
+  name      TEXT NOT NULL,
+  first_seq BIGINT NOT NULL,
+  last_seq  BIGINT NOT NULL,
+  first_ms  BIGINT NOT NULL,
+  last_ms   BIGINT NOT NULL,
+  entries   BIGINT NOT NULL,
+  bytes     BIGINT NOT NULL,
+  sha256    TEXT NOT NULL,
+  sealed_ms BIGINT NOT NULL
+)`
 	journalRunsTable = `CREATE TABLE journal_runs (
   id         %ID%,
   started_ms BIGINT NOT NULL,
@@ -239,6 +251,7 @@ func (s *Store) JournalPositions(ctx context.Context) (map[string]map[int32]int6
 // record time in [Since, Until] (zero = open), oldest first.
 type JournalQuery struct {
 	KeyIDs       []int64
+	AfterSeq     int64 // only entries with a larger seq
 	Since, Until time.Time
 	Limit        int // 0 = no limit
 }
@@ -254,6 +267,10 @@ func (s *Store) JournalEntries(ctx context.Context, q JournalQuery) ([]JournalEn
 			ph[i] = s.ph(len(args))
 		}
 		where = append(where, "key_id IN ("+strings.Join(ph, ", ")+")")
+	}
+	if q.AfterSeq > 0 {
+		args = append(args, q.AfterSeq)
+		where = append(where, "seq > "+s.ph(len(args)))
 	}
 	if !q.Since.IsZero() {
 		args = append(args, q.Since.UnixMilli())
@@ -442,4 +459,59 @@ func (s *Store) JournalNewest(ctx context.Context, topic string, partition int32
 		return time.Time{}, err
 	}
 	return time.UnixMilli(*ms).UTC(), nil
+}
+
+// JournalSegment is a sealed stretch of entries shipped to the vault.
+type JournalSegment struct {
+	Name              string
+	FirstSeq, LastSeq int64
+	First, Last       time.Time // record times of its first and last entries
+	Entries, Bytes    int64
+	SHA256            string
+	Sealed            time.Time
+}
+
+// AddJournalSegment records a shipped segment.
+func (s *Store) AddJournalSegment(ctx context.Context, g JournalSegment) error {
+	_, err := s.db.ExecContext(ctx, "INSERT INTO journal_segments (name, first_seq, last_seq, first_ms, last_ms, entries, bytes, sha256, sealed_ms) VALUES ("+s.phs(9)+")",
+		g.Name, g.FirstSeq, g.LastSeq, g.First.UnixMilli(), g.Last.UnixMilli(), g.Entries, g.Bytes, g.SHA256, g.Sealed.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("journal: record segment: %w", err)
+	}
+	return nil
+}
+
+// JournalSegments lists the shipped segments, oldest first.
+func (s *Store) JournalSegments(ctx context.Context) ([]JournalSegment, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT name, first_seq, last_seq, first_ms, last_ms, entries, bytes, sha256, sealed_ms FROM journal_segments ORDER BY last_seq")
+	if err != nil {
+		return nil, fmt.Errorf("journal: read segments: %w", err)
+	}
+	defer rows.Close()
+	var out []JournalSegment
+	for rows.Next() {
+		var g JournalSegment
+		var a, b, c int64
+		if err := rows.Scan(&g.Name, &g.FirstSeq, &g.LastSeq, &a, &b, &g.Entries, &g.Bytes, &g.SHA256, &c); err != nil {
+			return nil, err
+		}
+		g.First, g.Last, g.Sealed = time.UnixMilli(a).UTC(), time.UnixMilli(b).UTC(), time.UnixMilli(c).UTC()
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// DeleteJournalSegment forgets a segment removed from the vault.
+func (s *Store) DeleteJournalSegment(ctx context.Context, name string) error {
+	_, err := s.db.ExecContext(ctx, "DELETE FROM journal_segments WHERE name = "+s.ph(1), name)
+	return err
+}
+
+// JournalMaxSeq is the seq of the newest entry (0 when empty).
+func (s *Store) JournalMaxSeq(ctx context.Context) (int64, error) {
+	var n *int64
+	if err := s.db.QueryRowContext(ctx, "SELECT MAX(seq) FROM journal_entries").Scan(&n); err != nil || n == nil {
+		return 0, err
+	}
+	return *n, nil
 }

@@ -44,6 +44,7 @@ var migrations = []string{
 	journalPositionsTable,
 	journalGapsTable,
 	journalRunsTable,
+	journalSegmentsTable,
 }
 
 // CheckURL says whether url names a kind of state store cdcops supports,

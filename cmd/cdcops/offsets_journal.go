@@ -20,6 +20,7 @@ type offsetsJournalOptions struct {
 	Poll      time.Duration
 	Retention time.Duration
 	Webhook   string
+	SealEvery time.Duration
 }
 
 func newOffsetsJournalCmd(g *globals) *cobra.Command {
@@ -37,7 +38,12 @@ Writes that no cdcops plan made and that are not a running task's progress
 are flagged unaudited: tombstones, positions that went backwards, writes
 while the connector was stopped (a REST PATCH or DELETE, a console
 producer). They are logged and, with --webhook, posted as JSON.
-Runs until interrupted (Ctrl-C); entries older than --retention are pruned.`,
+
+Sealed segments of new entries (gzip'd JSON lines, exact bytes in base64,
+sha256 recorded) go to the vault (--vault) at least every --seal-every and
+on a clean stop, so the journal outlives its state store. Entries and
+segments older than --retention are deleted. Runs until interrupted
+(Ctrl-C); sink connectors' group offsets are polled every second.`,
 		Example: `  cdcops offsets journal
   cdcops offsets journal --topic connect-offsets --retention 336h
   cdcops offsets journal --webhook https://hooks.example.com/cdcops`,
@@ -50,6 +56,7 @@ Runs until interrupted (Ctrl-C); entries older than --retention are pruned.`,
 	cmd.Flags().DurationVar(&opts.Poll, "poll", 250*time.Millisecond, "how often connector states are sampled from Connect")
 	cmd.Flags().DurationVar(&opts.Retention, "retention", journal.DefaultRetention, "how long entries are kept")
 	cmd.Flags().StringVar(&opts.Webhook, "webhook", "", "POST each unaudited change as JSON to this URL")
+	cmd.Flags().DurationVar(&opts.SealEvery, "seal-every", 10*time.Minute, "ship a sealed segment of new entries to the vault at least this often")
 	return cmd
 }
 
@@ -59,6 +66,8 @@ func (o offsetsJournalOptions) validate() error {
 		return cdcops.Errorf(cdcops.EINVALID, "pass --poll between 10ms and 1m", "--poll %v is out of range", o.Poll)
 	case o.Retention < time.Hour:
 		return cdcops.Errorf(cdcops.EINVALID, "pass --retention of at least 1h (default 168h)", "--retention %v is out of range", o.Retention)
+	case o.SealEvery < time.Second:
+		return cdcops.Errorf(cdcops.EINVALID, "pass --seal-every of at least 1s (default 10m)", "--seal-every %v is out of range", o.SealEvery)
 	}
 	return nil
 }
@@ -97,6 +106,11 @@ func runOffsetsJournal(ctx context.Context, g *globals, o offsetsJournalOptions)
 	} else {
 		g.log.Warn("Kafka Connect unreachable: journaling the offsets topics only; writes while a connector is stopped will not be flagged", "err", metaErr)
 	}
+	v, err := g.openVault(ctx, "")
+	if err != nil {
+		return err
+	}
+	defer v.Close()
 	found, err := backup.OffsetsTopics(ctx, kc, o.Topics, meta)
 	if err != nil {
 		return err
@@ -106,11 +120,11 @@ func runOffsetsJournal(ctx context.Context, g *globals, o offsetsJournalOptions)
 		topics[i] = f.Name
 	}
 	j, err := journal.New(ctx, journal.Options{Store: store, Kafka: kc, Topics: topics, States: states,
-		Groups: journal.KafkaGroups{Kafka: kc}, Plans: planSource(store), Notify: notify, Log: g.log, Poll: o.Poll, Retention: o.Retention})
+		Groups: journal.KafkaGroups{Kafka: kc}, Plans: planSource(store), Notify: notify, Segments: v, SegmentEvery: o.SealEvery, Log: g.log, Poll: o.Poll, Retention: o.Retention})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(g.stderr, "journaling %v into %s (%s); Ctrl-C stops\n", topics, store.Name(), j.Mode())
+	fmt.Fprintf(g.stderr, "journaling %v into %s, sealed segments to %s (%s); Ctrl-C stops\n", topics, store.Name(), v.URL(), j.Mode())
 	err = j.Run(ctx)
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(g.stderr, "journal stopped; the next run continues where this one ended")
