@@ -158,13 +158,17 @@ func (j *Journal) Run(ctx context.Context) error {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
+	// Every helper goroutine ends before Run returns: the caller closes the
+	// store right after, and housekeeping still writes the last segment.
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	defer cancel()
-	go j.housekeeping(ctx, runID)
+	wg.Go(func() { j.housekeeping(ctx, runID) })
 	if j.states != nil {
-		go j.states.run(ctx, j.o.Poll, j.o.Log)
+		wg.Go(func() { j.states.run(ctx, j.o.Poll, j.o.Log) })
 		if j.o.Groups != nil {
 			j.lastGroupPoll = j.o.Now()
-			go j.pollGroups(ctx)
+			wg.Go(func() { j.pollGroups(ctx) })
 		}
 	}
 	j.o.Log.Info("offsets journal started", "topics", j.o.Topics, "mode", j.Mode())
