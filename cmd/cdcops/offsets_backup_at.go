@@ -116,3 +116,14 @@ func backupAt(ctx context.Context, g *globals, o offsetsBackupOptions) (backup.R
 	}
 	return backup.Result{SnapshotSummary: sum, Vault: v.URL()}, nil
 }
+
+// storeSnapshot puts s into --vault and returns its id.
+func (g *globals) storeSnapshot(ctx context.Context, s *cdcops.Snapshot) (string, error) {
+	v, err := g.openVault(ctx, "")
+	if err != nil {
+		return "", err
+	}
+	defer v.Close()
+	sum, err := v.Put(ctx, s)
+	return sum.ID, err
+}
