@@ -19,10 +19,10 @@ type Request struct {
 	Names []string
 	All   bool // restore: every connector in the snapshot that Connect knows
 
-	Snapshot  string // restore
+	Snapshot string // restore
 	// Target, when set, is the restore's snapshot itself (one materialised
 	// from the offsets journal for --to-time) instead of a vault id.
-	Target *cdcops.Snapshot
+	Target    *cdcops.Snapshot
 	Position  string // rewind (sources): LSN X/Y, file:pos, GTID set, SCN, ...
 	Time      string // rewind (sinks): RFC3339 or YYYY-MM-DDTHH:MM:SS[.sss] (UTC)
 	Partition string // rewind: limit to this partition map (JSON); skip: TOPIC:P

@@ -135,7 +135,6 @@ func TestJournalCommandsOnLab(t *testing.T) {
 	}
 }
 
-
 // Acceptance (issue 12): `offsets restore --to-time T --dry-run` proposes
 // exactly the offsets the journal holds for T; the same plan applied
 // through `plans apply` writes them, and the journal attributes that
