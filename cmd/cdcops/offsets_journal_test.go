@@ -122,6 +122,10 @@ func TestJournalCommandsOnLab(t *testing.T) {
 	if len(snap.Content.Records) != 1 || string(snap.Content.Records[0].RawValue) != want || snap.Meta.Via != "journal" {
 		t.Errorf("snapshot at %s: %+v, want value %s", mid, snap.Content.Records, want)
 	}
+	// Monitoring takes offset staleness from the running journal.
+	if code, _, errOut := run("monitor", "--once", "-o", "json"); code > 1 || !strings.Contains(errOut, "offsets journal") {
+		t.Errorf("monitor --once with a running journal: exit %d, stderr %s", code, errOut)
+	}
 	// An instant after what the journal has seen is refused once it stops.
 	stop()
 	if code := <-done; code != 0 {
