@@ -76,12 +76,14 @@ func (g *globals) newMonitor(ctx context.Context, opts monitorOptions) (*monitor
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := monitor.New(cfg, monitor.Deps{Connect: g.connectClient(), Kafka: kc, Logger: g.log})
+	offsets, closeJournal := g.journalOffsets(ctx)
+	m, err := monitor.New(cfg, monitor.Deps{Connect: g.connectClient(), Kafka: kc, Offsets: offsets, Logger: g.log})
 	if err != nil {
+		closeJournal()
 		kc.Close()
 		return nil, nil, err
 	}
-	return m, func() { m.Close(); kc.Close() }, nil
+	return m, func() { m.Close(); closeJournal(); kc.Close() }, nil
 }
 
 func runMonitor(ctx context.Context, g *globals, opts monitorOptions) error {
