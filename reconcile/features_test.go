@@ -122,9 +122,9 @@ func TestFeatures(t *testing.T) {
 				t.Fatalf("t0 only: %v rows %d/%d", got, rep.SourceRows, rep.SinkRows)
 			}
 		})
-		t.Run("max diffs stops early/"+mode, func(t *testing.T) {
+		t.Run("stop after stops early/"+mode, func(t *testing.T) {
 			s := base
-			s.MaxDiffs, s.Mode, s.LeafRows = 2, mode, 3
+			s.StopAfter, s.Mode, s.LeafRows = 2, mode, 3
 			rep, err := Run(context.Background(), s)
 			if err != nil {
 				t.Fatal(err)

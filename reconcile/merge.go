@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"math"
 	"strconv"
 	"sync"
@@ -12,32 +13,34 @@ import (
 	"github.com/cdcops/cdcops/reconcile/dialect"
 )
 
-// errStop ends a comparison early once --max-diffs differences are found.
-var errStop = errors.New("max-diffs reached")
+// errStop ends a comparison early once --stop-after differences are found.
+var errStop = errors.New("stop-after reached")
 
-// collector accumulates differences; safe for concurrent use.
+// collector accumulates differences; safe for concurrent use. Counts are
+// always exact: listCap bounds only the differences kept in the report and
+// handed to the sink, and the run stops early only when stopAfter is set.
 type collector struct {
-	mu       sync.Mutex
-	p        *plan
-	keyNames []string
-	rep      *Report
-	max      int
-	listCap  int
-	sink     func(Difference)
-	keys     [][]byte // canonical key prefixes of differing rows, for --settle
-	keepKeys bool
-}
-
-func (c *collector) stopped() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.max > 0 && c.rep.Total() >= int64(c.max)
+	mu        sync.Mutex
+	p         *plan
+	keyNames  []string
+	rep       *Report
+	stopAfter int // stop at the first difference beyond this many (0 = never)
+	listCap   int // differences listed and sent to sink (0 = all)
+	sent      int
+	sink      func(Difference)
+	keys      map[string]struct{} // differing keys (canonical prefixes), for --settle
+	keyList   [][]byte
+	keepKeys  bool
+	tooMany   bool // more than maxSettleKeys differing keys: settle is skipped
 }
 
 func (c *collector) add(d Difference, key []byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.max > 0 && c.rep.Total() >= int64(c.max) {
+	if c.stopAfter > 0 && c.rep.Total() >= int64(c.stopAfter) {
+		// A difference beyond --stop-after exists: only now are the
+		// counts known to be lower bounds.
+		c.rep.StoppedEarly = true
 		return errStop
 	}
 	switch d.Kind {
@@ -53,20 +56,29 @@ func (c *collector) add(d Difference, key []byte) error {
 	case Duplicate:
 		c.rep.Duplicates++
 	}
-	if c.sink != nil {
-		c.sink(d)
-	}
-	if len(c.rep.Differences) < c.listCap {
+	if c.listCap == 0 || c.sent < c.listCap {
+		c.sent++
 		short := d
+		short.Key = maps.Clone(d.Key) // the sink gets its own maps: it must not change the report
 		short.Source, short.Sink = nil, nil
 		c.rep.Differences = append(c.rep.Differences, short)
+		if c.sink != nil {
+			d.Key = maps.Clone(d.Key)
+			c.sink(d)
+		}
 	}
-	if c.keepKeys {
-		c.keys = append(c.keys, append([]byte(nil), key...))
-	}
-	if c.max > 0 && c.rep.Total() >= int64(c.max) {
-		c.rep.StoppedEarly = true
-		return errStop
+	if c.keepKeys && !c.tooMany {
+		if c.keys == nil {
+			c.keys = map[string]struct{}{}
+		}
+		if _, seen := c.keys[string(key)]; !seen {
+			if len(c.keys) >= maxSettleKeys {
+				c.tooMany, c.keys, c.keyList = true, nil, nil // stop holding keys that will not be re-checked
+			} else {
+				c.keys[string(key)] = struct{}{}
+				c.keyList = append(c.keyList, append([]byte(nil), key...))
+			}
+		}
 	}
 	return nil
 }
@@ -160,13 +172,26 @@ func canonicalJSON(s string) (string, bool) {
 }
 
 // merge compares two ordered row streams and records every difference.
-func (c *collector) merge(ctx context.Context, cmp keyCmp, src, dst <-chan []srow) error {
+// A producer closes its channel before its error reaches the errgroup, so
+// when a stream ends, merge asks ended(side) for that producer's result
+// before it takes the end as real: a failed read must never turn the other
+// side's rows into differences.
+func (c *collector) merge(ctx context.Context, cmp keyCmp, src, dst <-chan []srow, ended func(side int) error) error {
 	a, b := &cursor{ch: src}, &cursor{ch: dst}
+	checked := [2]bool{}
 	for {
 		ra, okA := a.peek(ctx)
 		rb, okB := b.peek(ctx)
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		for i, ok := range []bool{okA, okB} {
+			if !ok && !checked[i] {
+				checked[i] = true
+				if err := ended(i); err != nil {
+					return err
+				}
+			}
 		}
 		switch {
 		case !okA && !okB:

@@ -68,6 +68,25 @@ func makePlan(s *Spec, src, dst *dialect.Table) (*plan, error) {
 		}
 		excluded[sc.Name] = true
 	}
+	for _, a := range explicit {
+		if sc, ok := src.Column(a); ok && excluded[sc.Name] {
+			return nil, cdcops.Errorf(cdcops.EINVALID, "name a column in --columns or in --exclude-columns, not both",
+				"column %s is both compared (--columns) and excluded (--exclude-columns)", sc.Name)
+		}
+	}
+	// Normalize keys are matched like every other column name (exact, then
+	// case-insensitively) and applied by the catalog's name.
+	norm := map[string]string{}
+	for col, o := range s.Normalize {
+		sc, ok := src.Column(col)
+		if !ok {
+			return nil, columnNotFound(col, "source", src)
+		}
+		if _, dup := norm[sc.Name]; dup {
+			return nil, cdcops.Errorf(cdcops.EINVALID, "give --normalize once per column", "--normalize names column %s twice", sc.Name)
+		}
+		norm[sc.Name] = o
+	}
 	resolve := func(name string) (dialect.Column, dialect.Column, error) {
 		sc, ok := src.Column(name)
 		if !ok {
@@ -104,7 +123,7 @@ func makePlan(s *Spec, src, dst *dialect.Table) (*plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		cp, err := pairFor(s, sc, dc, digits)
+		cp, err := pairFor(s, norm, sc, dc, digits)
 		if err != nil {
 			return nil, err
 		}
@@ -140,24 +159,19 @@ func makePlan(s *Spec, src, dst *dialect.Table) (*plan, error) {
 			continue
 		}
 		used[sc.Name] = true
-		cp, err := pairFor(s, sc, dc, digits)
+		cp, err := pairFor(s, norm, sc, dc, digits)
 		if err != nil {
 			return nil, err
 		}
 		p.cols = append(p.cols, cp)
 	}
-	for col := range s.Normalize {
-		if _, ok := src.Column(col); !ok {
-			return nil, columnNotFound(col, "source", src)
-		}
-	}
 	sort.Strings(p.notes)
 	return p, nil
 }
 
-func pairFor(s *Spec, sc, dc dialect.Column, tsDigits int) (colPair, error) {
+func pairFor(s *Spec, norm map[string]string, sc, dc dialect.Column, tsDigits int) (colPair, error) {
 	opts := columnOpts{Scale: -1}
-	if o, ok := s.Normalize[sc.Name]; ok {
+	if o, ok := norm[sc.Name]; ok {
 		var err error
 		if opts, err = parseColumnOpts(o); err != nil {
 			return colPair{}, err

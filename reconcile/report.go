@@ -84,8 +84,8 @@ type Report struct {
 	Ranges             int              `json:"ranges"`
 	RangesDiffering    int              `json:"ranges_differing"`
 	RowsRead           int64            `json:"rows_read"`
-	Partitions         []Partition      `json:"partitions,omitempty"`
-	Notes              []string         `json:"notes,omitempty"`
+	Partitions         []Partition      `json:"partitions"`
+	Notes              []string         `json:"notes"`
 }
 
 // Total is the number of differing rows found.
@@ -109,7 +109,7 @@ func (r *Report) WriteTable(w io.Writer) {
 		fmt.Fprintf(w, "converged during settle\t%d\n", r.Settled)
 	}
 	if r.StoppedEarly {
-		fmt.Fprintf(w, "stopped early\tmax-diffs reached; counts are lower bounds\n")
+		fmt.Fprintf(w, "stopped early\t--stop-after reached; counts are lower bounds\n")
 	}
 	fmt.Fprintf(w, "mode\t%s (source %s, sink %s; %s)\n", r.Mode, r.SourceMode, r.SinkMode, r.ModeReason)
 	fmt.Fprintf(w, "timestamps\ttruncated to %s, UTC\n", r.TimestampPrecision)
@@ -137,7 +137,7 @@ func (r *Report) WriteTable(w io.Writer) {
 			fmt.Fprintf(w, "%s\t%s\t%s\n", d.Kind, keyString(d.Key, r.Key), detail(d))
 		}
 		if int64(len(r.Differences)) < r.Total() {
-			fmt.Fprintf(w, "…\t%d more\t(use -o json, --diff-file or a higher --max-diffs)\n", r.Total()-int64(len(r.Differences)))
+			fmt.Fprintf(w, "…\t%d more\t(raise --max-diffs, or 0 for all)\n", r.Total()-int64(len(r.Differences)))
 		}
 	}
 	for _, n := range r.Notes {

@@ -111,11 +111,7 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 		e.cmp.classes = append(e.cmp.classes, p.cols[i].Format.Class)
 	}
 	e.rep = e.newReport()
-	listCap := s.MaxDiffs
-	if listCap <= 0 || listCap > 1000 {
-		listCap = 1000
-	}
-	e.col = &collector{p: p, rep: e.rep, max: s.MaxDiffs, listCap: listCap, sink: s.DiffSink, keepKeys: s.Settle > 0}
+	e.col = &collector{p: p, rep: e.rep, stopAfter: s.StopAfter, listCap: s.MaxDiffs, sink: s.DiffSink, keepKeys: s.Settle > 0}
 	for i := 0; i < p.nKeys; i++ {
 		e.col.keyNames = append(e.col.keyNames, p.cols[i].Name)
 	}
@@ -153,7 +149,7 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	}
 	if s.PartitionBy != "" {
 		if e.rep.StoppedEarly {
-			e.rep.Notes = append(e.rep.Notes, "--partition-by skipped: the run stopped at --max-diffs")
+			e.rep.Notes = append(e.rep.Notes, "--partition-by skipped: the run stopped at --stop-after")
 		} else if err := e.partitions(ctx); err != nil {
 			return nil, err
 		}
@@ -177,7 +173,7 @@ func (e *engine) newReport() *Report {
 	r := &Report{
 		Source: e.src.db.Name, Sink: e.dst.db.Name,
 		SourceTable: e.src.table.Ref.String(), SinkTable: e.dst.table.Ref.String(),
-		Columns: map[string]int64{}, Differences: []Difference{}, Notes: e.p.notes,
+		Columns: map[string]int64{}, Differences: []Difference{}, Notes: append([]string{}, e.p.notes...), Partitions: []Partition{},
 		TimestampPrecision: s.TimestampPrecision,
 	}
 	if r.TimestampPrecision == "" {
@@ -218,27 +214,44 @@ func (e *engine) streamAll(ctx context.Context) error {
 // mergeRange streams r from both sides and merge-compares it, returning
 // the rows each side held.
 func (e *engine) mergeRange(ctx context.Context, r keyRange) (int64, int64, error) {
+	before := [2]int64{e.src.rows.Load(), e.dst.rows.Load()}
+	err := e.mergeBoth(ctx, func(ctx context.Context, s *side, out chan<- []srow) error {
+		return s.produce(ctx, r, e.cmp, out)
+	})
+	return e.src.rows.Load() - before[0], e.dst.rows.Load() - before[1], err
+}
+
+// mergeBoth runs produce on both sides and merge-compares the two streams.
+// A producer's failure always wins over errStop: --stop-after must never
+// hide a read error (or report differences a failed read made up).
+func (e *engine) mergeBoth(ctx context.Context, produce func(context.Context, *side, chan<- []srow) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	srcCh, dstCh := make(chan []srow, 8), make(chan []srow, 8)
-	before := [2]int64{e.src.rows.Load(), e.dst.rows.Load()}
+	chs := [2]chan []srow{make(chan []srow, 8), make(chan []srow, 8)}
+	var perr [2]error
+	fin := [2]chan struct{}{make(chan struct{}), make(chan struct{})}
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return e.src.produce(gctx, r, e.cmp, srcCh) })
-	g.Go(func() error { return e.dst.produce(gctx, r, e.cmp, dstCh) })
-	mergeErr := e.col.merge(gctx, e.cmp, srcCh, dstCh)
+	for i, s := range []*side{e.src, e.dst} {
+		g.Go(func() error {
+			defer close(fin[i])
+			perr[i] = produce(gctx, s, chs[i])
+			return perr[i]
+		})
+	}
+	ended := func(i int) error {
+		<-fin[i]
+		return perr[i]
+	}
+	mergeErr := e.col.merge(gctx, e.cmp, chs[0], chs[1], ended)
 	if mergeErr != nil {
 		cancel()
 	}
 	err := g.Wait()
-	n := [2]int64{e.src.rows.Load() - before[0], e.dst.rows.Load() - before[1]}
-	if mergeErr != nil {
-		if errors.Is(mergeErr, errStop) {
-			return n[0], n[1], errStop
-		}
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return n[0], n[1], err
-		}
-		return n[0], n[1], mergeErr
+	switch {
+	case err != nil && !errors.Is(err, context.Canceled):
+		return err
+	case mergeErr != nil:
+		return mergeErr
 	}
-	return n[0], n[1], err
+	return err
 }

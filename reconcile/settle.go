@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 )
 
 const maxSettleKeys = 100000
@@ -20,11 +18,23 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // settle waits, then re-reads every differing key on both sides in fresh
 // snapshots and keeps only the rows that still differ: rows that were in
 // flight through the pipeline converge and are dropped.
+//
+// Row counts are corrected by what the re-checked keys held on each side
+// before and after: both are read the same way (produceKeys), on the old
+// snapshot and then on the fresh one, so a key re-checked for a duplicate
+// counts its matching rows on both reads alike.
 func (e *engine) settle(ctx context.Context) error {
-	keys := uniqueKeys(e.col.keys)
-	if len(keys) > maxSettleKeys {
-		e.rep.Notes = append(e.rep.Notes, fmt.Sprintf("--settle skipped: %d differing keys (limit %d)", len(keys), maxSettleKeys))
+	if e.col.tooMany {
+		e.rep.Notes = append(e.rep.Notes, fmt.Sprintf("--settle skipped: more than %d differing keys", maxSettleKeys))
 		return nil
+	}
+	keys := e.col.keyList
+	if len(keys) == 0 {
+		return nil
+	}
+	beforeRows, err := e.countKeys(ctx, keys)
+	if err != nil {
+		return err
 	}
 	if settleHook != nil {
 		settleHook()
@@ -48,62 +58,48 @@ func (e *engine) settle(ctx context.Context) error {
 	}
 	e.col = &collector{p: e.p, rep: fresh, listCap: e.col.listCap, keyNames: e.col.keyNames}
 	before := [2]int64{e.src.rows.Load(), e.dst.rows.Load()}
-	const batch = 500
-	for i := 0; i < len(keys); i += batch {
-		if err := e.recheck(ctx, keys[i:min(i+batch, len(keys))]); err != nil {
+	for i := 0; i < len(keys); i += settleBatch {
+		if err := e.recheck(ctx, keys[i:min(i+settleBatch, len(keys))]); err != nil {
 			return err
 		}
 	}
 	after := [2]int64{e.src.rows.Load() - before[0], e.dst.rows.Load() - before[1]}
-	// Rows present per side among the re-checked keys, before and after.
-	e.rep.SourceRows += after[0] - (old.Missing + old.Changed + countDup(old, "source"))
-	e.rep.SinkRows += after[1] - (old.Extra + old.Changed + countDup(old, "sink"))
+	e.rep.SourceRows += after[0] - beforeRows[0]
+	e.rep.SinkRows += after[1] - beforeRows[1]
 	e.rep.Settled = old.Total() - fresh.Total()
 	e.rep.Missing, e.rep.Extra, e.rep.Changed, e.rep.Duplicates = fresh.Missing, fresh.Extra, fresh.Changed, fresh.Duplicates
 	e.rep.Columns, e.rep.Differences = fresh.Columns, fresh.Differences
 	return nil
 }
 
-func countDup(r Report, side string) int64 {
-	n := int64(0)
-	for _, d := range r.Differences {
-		if d.Kind == Duplicate && d.Side == side {
-			n++
-		}
-	}
-	return n
-}
+const settleBatch = 500
 
-func uniqueKeys(keys [][]byte) [][]byte {
-	seen := map[string]bool{}
-	out := keys[:0:0]
-	for _, k := range keys {
-		if !seen[string(k)] {
-			seen[string(k)] = true
-			out = append(out, k)
+// countKeys reads the rows of keys on both sides in the current snapshots
+// and returns how many each side holds.
+func (e *engine) countKeys(ctx context.Context, keys [][]byte) ([2]int64, error) {
+	var n [2]int64
+	for i, s := range []*side{e.src, e.dst} {
+		start := s.rows.Load()
+		for j := 0; j < len(keys); j += settleBatch {
+			out := make(chan []srow, 2)
+			errc := make(chan error, 1)
+			go func() { errc <- s.produceKeys(ctx, keys[j:min(j+settleBatch, len(keys))], e.cmp, out) }()
+			for range out {
+			}
+			if err := <-errc; err != nil {
+				return n, err
+			}
 		}
+		n[i] = s.rows.Load() - start
 	}
-	return out
+	return n, nil
 }
 
 // recheck merge-compares the rows of a set of keys.
 func (e *engine) recheck(ctx context.Context, keys [][]byte) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	srcCh, dstCh := make(chan []srow, 2), make(chan []srow, 2)
-	g, gctx := errgroup.WithContext(ctx)
-	for i, s := range []*side{e.src, e.dst} {
-		out := srcCh
-		if i == 1 {
-			out = dstCh
-		}
-		g.Go(func() error { return s.produceKeys(gctx, keys, e.cmp, out) })
-	}
-	mergeErr := e.col.merge(gctx, e.cmp, srcCh, dstCh)
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	return mergeErr
+	return e.mergeBoth(ctx, func(ctx context.Context, s *side, out chan<- []srow) error {
+		return s.produceKeys(ctx, keys, e.cmp, out)
+	})
 }
 
 // produceKeys streams the rows of the given keys in key order.

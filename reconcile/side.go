@@ -44,7 +44,7 @@ func openSide(ctx context.Context, name, dsn string) (*side, error) {
 		// Functions reach only connections opened after registration.
 		dialect.RegisterSQLiteFunctions()
 	}
-	db, err := sqlconn.Open(ctx, dsn)
+	db, err := sqlconn.OpenReadOnly(ctx, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

@@ -25,7 +25,8 @@ type Spec struct {
 	FloatTolerance       float64                    // absolute tolerance for floats (overrides digits when > 0)
 	Mode                 string                     // auto, pushdown or stream (default auto)
 	SourceMode, SinkMode string                     // per-side override of Mode: auto, pushdown or stream
-	MaxDiffs             int                        // stop after this many differences; 0 = no limit
+	MaxDiffs             int                        // differences listed in the report and sent to DiffSink; 0 = all. Counts stay exact.
+	StopAfter            int                        // stop at the first difference beyond this many (counts become lower bounds, StoppedEarly); 0 = never
 	Timeout              time.Duration              // whole run; 0 = none
 	Settle               time.Duration              // re-check differing keys after this delay
 	PartitionBy          string                     // COL:day|hour|month
@@ -49,12 +50,28 @@ func (s *Spec) tsDigits() (int, error) {
 	return 0, cdcops.Errorf(cdcops.EINVALID, "use --timestamp-precision s, ms or us", "invalid timestamp precision %q", s.TimestampPrecision)
 }
 
+// Validate checks the spec without opening anything, so a caller can
+// refuse bad input before it creates files or connections.
+func (s Spec) Validate() error { return s.validate() }
+
 func (s *Spec) validate() error {
 	if s.Source == "" || s.Sink == "" {
 		return cdcops.Errorf(cdcops.EINVALID, "pass --source DSN and --sink DSN", "source and sink are required")
 	}
 	if s.Table == "" {
 		return cdcops.Errorf(cdcops.EINVALID, "pass --table schema.table", "a table is required")
+	}
+	if s.MaxDiffs < 0 {
+		return cdcops.Errorf(cdcops.EINVALID, "use --max-diffs N with N ≥ 0 (0 = list every difference)", "invalid --max-diffs %d", s.MaxDiffs)
+	}
+	if s.StopAfter < 0 {
+		return cdcops.Errorf(cdcops.EINVALID, "use --stop-after N with N ≥ 1, or leave it out to count every difference", "invalid --stop-after %d", s.StopAfter)
+	}
+	if s.Timeout < 0 || s.Settle < 0 {
+		return cdcops.Errorf(cdcops.EINVALID, "durations are 0 or more, e.g. 30s or 5m", "negative duration (timeout %s, settle %s)", s.Timeout, s.Settle)
+	}
+	if s.FloatDigits < 0 || s.FloatDigits > 17 || s.FloatTolerance < 0 {
+		return cdcops.Errorf(cdcops.EINVALID, "use --float-digits 1..17 and --float-tolerance ≥ 0", "invalid float comparison (digits %d, tolerance %g)", s.FloatDigits, s.FloatTolerance)
 	}
 	for _, m := range []string{s.Mode, s.SourceMode, s.SinkMode} {
 		switch m {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -69,13 +71,26 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		if perr != nil {
 			return nil, cdcops.Errorf(cdcops.EINVALID, "check the postgres:// DSN", "parse DSN %s: %v", cdcops.RedactDSN(dsn), cdcops.RedactDSN(perr.Error()))
 		}
+		// On a timeout or Ctrl-C send PostgreSQL a cancel request, so the
+		// query stops on the server (pgx's default only drops the socket).
+		cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+			return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
+		}
 		db = stdlib.OpenDB(*cfg)
 	case MySQL:
 		driverDSN, derr := MySQLDriverDSN(dsn)
 		if derr != nil {
 			return nil, derr
 		}
-		db, err = sql.Open("mysql", driverDSN)
+		cfg, perr := mysql.ParseDSN(driverDSN)
+		if perr != nil {
+			return nil, badDSN(dsn)
+		}
+		conn, cerr := mysql.NewConnector(cfg)
+		if cerr != nil {
+			return nil, badDSN(dsn)
+		}
+		db = sql.OpenDB(killConnector{base: conn})
 	case SQLite:
 		db, err = sql.Open("sqlite", SQLitePath(dsn)+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
 		if err == nil {

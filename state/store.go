@@ -40,13 +40,23 @@ var migrations = []string{
 	`CREATE INDEX reconcile_runs_table ON reconcile_runs (source_table, started)`,
 }
 
-// Open opens (creating when needed) the state store at url.
-func Open(ctx context.Context, url string) (*Store, error) {
+// CheckURL says whether url names a kind of state store cdcops supports,
+// without opening (or creating) anything.
+func CheckURL(url string) error {
 	engine, err := sqlconn.EngineOf(url)
 	if err != nil || engine == sqlconn.MySQL {
-		return nil, cdcops.Errorf(cdcops.EINVALID, "use --state sqlite://PATH or --state postgres://user@host/db",
+		return cdcops.Errorf(cdcops.EINVALID, "use --state sqlite://PATH or --state postgres://user@host/db",
 			"unsupported state store %q", cdcops.RedactDSN(url))
 	}
+	return nil
+}
+
+// Open opens (creating when needed) the state store at url.
+func Open(ctx context.Context, url string) (*Store, error) {
+	if err := CheckURL(url); err != nil {
+		return nil, err
+	}
+	engine, _ := sqlconn.EngineOf(url)
 	if engine == sqlconn.SQLite {
 		path := sqlconn.SQLitePath(url)
 		if dir := filepath.Dir(path); dir != "" {

@@ -95,7 +95,7 @@ type demoStepResult struct {
 	Step   string `json:"step"`
 	OK     bool   `json:"ok"`
 	Error  string `json:"error,omitempty"`
-	Millis int64  `json:"ms"`
+	Millis int64  `json:"elapsed_ms"`
 }
 
 const (

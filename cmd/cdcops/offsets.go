@@ -39,5 +39,5 @@ func (s *sourceFlags) addFlags(fs *pflag.FlagSet) {
 // backupSources are the systems --connect and --bootstrap name, for the
 // backup package.
 func (g *globals) backupSources() backup.Sources {
-	return backup.Sources{Connect: g.connectClient(), ConnectURL: g.connectURL, Bootstrap: g.bootstrap, Log: g.log, Warn: g.stderr}
+	return backup.Sources{Connect: g.connectClient(), Bootstrap: g.bootstrap, Log: g.log, Warn: g.stderr}
 }

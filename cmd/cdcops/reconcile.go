@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/reconcile"
 )
 
@@ -25,7 +27,7 @@ type reconcileOptions struct {
 	floatTolerance         float64
 	mode                   string
 	sourceMode, sinkMode   string
-	maxDiffs               int
+	maxDiffs, stopAfter    int
 	timeout, settle        time.Duration
 	partitionBy            string
 	diffFile               string
@@ -62,6 +64,9 @@ See docs/reconcile.md for every option and the JSON schema.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runReconcile(cmd.Context(), g, opts) },
 	}
 	reconcileFlags(cmd.Flags(), opts)
+	// A pairs file names its tables; a --table beside it would be ignored.
+	cmd.MarkFlagsMutuallyExclusive("pairs", "table")
+	cmd.MarkFlagsMutuallyExclusive("pairs", "sink-table")
 	cmd.AddCommand(newReconcileHistoryCmd(g))
 	return cmd
 }
@@ -84,13 +89,15 @@ func reconcileFlags(fs *pflag.FlagSet, o *reconcileOptions) {
 	fs.StringVar(&o.mode, "mode", "auto", "auto, stream or pushdown")
 	fs.StringVar(&o.sourceMode, "source-mode", "", "override --mode for the source side only")
 	fs.StringVar(&o.sinkMode, "sink-mode", "", "override --mode for the sink side only")
-	fs.IntVar(&o.maxDiffs, "max-diffs", 1000, "stop after this many differences (0 = no limit)")
+	fs.IntVar(&o.maxDiffs, "max-diffs", 1000, "list and write at most this many differences (0 = all); counts stay exact")
+	fs.IntVar(&o.stopAfter, "stop-after", 0, "stop at the first difference beyond N; counts are then lower bounds (stopped_early) (0 = never stop)")
 	fs.DurationVar(&o.timeout, "timeout", 0, "give up after this long (0 = no limit)")
 	fs.DurationVar(&o.settle, "settle", 0, "re-check differing rows after this delay and drop those that converged")
 	fs.StringVar(&o.partitionBy, "partition-by", "", "also compare count and checksum per COL:day|hour|month")
 	fs.StringVar(&o.diffFile, "diff-file", "", "write every differing row to this file: JSON lines, or CSV when it ends in .csv")
 	fs.StringVar(&o.pairs, "pairs", "", "YAML file listing table pairs to reconcile in parallel")
 	fs.BoolVar(&o.record, "record", true, "record the run in the state store (--state)")
+	flagRange(fs, "float-digits", 1, "17")
 }
 
 // spec turns flags into a reconcile.Spec.
@@ -100,7 +107,11 @@ func (o *reconcileOptions) spec() (reconcile.Spec, error) {
 		Key: o.key, Columns: o.columns, ExcludeColumns: o.exclude,
 		SourceWhere: o.where, SinkWhere: o.where,
 		TimestampPrecision: o.tsPrecision, FloatDigits: o.floatDigits, FloatTolerance: o.floatTolerance,
-		Mode: o.mode, SourceMode: o.sourceMode, SinkMode: o.sinkMode, MaxDiffs: o.maxDiffs, Timeout: o.timeout, Settle: o.settle, PartitionBy: o.partitionBy,
+		Mode: o.mode, SourceMode: o.sourceMode, SinkMode: o.sinkMode, MaxDiffs: o.maxDiffs, StopAfter: o.stopAfter,
+		Timeout: o.timeout, Settle: o.settle, PartitionBy: o.partitionBy,
+	}
+	if err := columnsConflict(o.columns, o.exclude); err != nil {
+		return s, err
 	}
 	if o.sourceWhere != "" {
 		s.SourceWhere = o.sourceWhere
@@ -132,6 +143,9 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := spec.Validate(); err != nil { // before anything is opened or written
+		return err
+	}
 	out, err := openRunOutputs(ctx, g, o)
 	if err != nil {
 		return err
@@ -140,22 +154,20 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 	if out.diffs != nil {
 		spec.DiffSink = out.diffs.write
 	}
-	if g.stderrIsTerminal() {
-		spec.Progress = func(rows, estimate int64) { fmt.Fprint(g.stderr, "\r"+progressBar(spec.Table, rows, estimate)) }
-	}
+	var rows, estimate atomic.Int64
+	spec.Progress = func(r, e int64) { rows.Store(r); estimate.Store(e) }
+	stop := g.startProgress("reconcile "+spec.Table, func() string { return progressBar(rows.Load(), estimate.Load(), "rows") })
 	spec.Logger = g.log
 	started := time.Now()
 	rep, err := reconcile.Run(ctx, spec)
-	if spec.Progress != nil {
-		fmt.Fprint(g.stderr, "\r\033[K")
-	}
-	if cerr := out.finishDiffs(); err == nil {
+	stop()
+	if cerr := out.finishDiffs(err); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return err
 	}
-	out.record(ctx, started, rep)
+	out.recordRun(ctx, started, rep)
 	if err := g.print(rep, rep.WriteTable); err != nil {
 		return err
 	}
@@ -165,15 +177,16 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 	return nil
 }
 
-// progressBar draws "table [#####-----]  45%  9000000/~20000000 rows"; the
-// total is the catalogs' estimate, so the bar stays below 100% until the
-// run ends.
-func progressBar(table string, rows, estimate int64) string {
-	const width = 30
-	if estimate <= 0 {
-		return fmt.Sprintf("%s: %d rows read", table, rows)
+// columnsConflict refuses a column that is both compared and excluded.
+func columnsConflict(columns, exclude []string) error {
+	for _, c := range columns {
+		src, _, _ := strings.Cut(c, ":")
+		for _, x := range exclude {
+			if strings.EqualFold(strings.TrimSpace(src), strings.TrimSpace(x)) {
+				return cdcops.Errorf(cdcops.EINVALID, "name a column in --columns or in --exclude-columns, not both",
+					"column %s is both in --columns and in --exclude-columns", x)
+			}
+		}
 	}
-	frac := min(float64(rows)/float64(estimate), 0.99)
-	n := int(frac * width)
-	return fmt.Sprintf("%s [%s%s] %3d%%  %d/~%d rows", table, strings.Repeat("#", n), strings.Repeat("-", width-n), int(frac*100), rows, estimate)
+	return nil
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -18,25 +20,27 @@ import (
 
 // runOutputs are where reconcile results go besides stdout: the state
 // store (--record) and the diff file (--diff-file). The single-table and
-// the --pairs runs share them; record is safe for concurrent runs.
+// the --pairs runs share them; record is safe for concurrent runs. Both
+// are created only when there is something to put in them, so a run
+// refused for bad input leaves no file behind.
 type runOutputs struct {
-	g     *globals
-	mu    sync.Mutex // serialises writes to the state store
-	store *state.Store
-	diffs *diffWriter
+	g      *globals
+	mu     sync.Mutex // serialises writes to the state store
+	record bool
+	store  *state.Store
+	diffs  *diffWriter
 }
 
-func openRunOutputs(ctx context.Context, g *globals, o *reconcileOptions) (*runOutputs, error) {
-	out := &runOutputs{g: g}
-	var err error
+func openRunOutputs(_ context.Context, g *globals, o *reconcileOptions) (*runOutputs, error) {
+	out := &runOutputs{g: g, record: o.record}
 	if o.record {
-		if out.store, err = state.Open(ctx, g.stateURL); err != nil {
+		if err := state.CheckURL(g.stateURL); err != nil {
 			return nil, err
 		}
 	}
 	if o.diffFile != "" {
+		var err error
 		if out.diffs, err = newDiffWriter(o.diffFile); err != nil {
-			out.close()
 			return nil, err
 		}
 	}
@@ -45,31 +49,43 @@ func openRunOutputs(ctx context.Context, g *globals, o *reconcileOptions) (*runO
 
 // record stores a finished run; a store that refuses it is logged, not
 // fatal, because the comparison itself succeeded.
-func (r *runOutputs) record(ctx context.Context, started time.Time, rep *reconcile.Report) {
-	if r.store == nil {
+func (r *runOutputs) recordRun(ctx context.Context, started time.Time, rep *reconcile.Report) {
+	if !r.record {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.store == nil {
+		store, err := state.Open(ctx, r.g.stateURL)
+		if err != nil {
+			r.g.log.Warn("could not open the state store to record the run", "state", cdcops.RedactDSN(r.g.stateURL), "err", err)
+			r.record = false
+			return
+		}
+		r.store = store
+	}
 	if err := recordRun(ctx, r.store, started, rep); err != nil {
 		r.g.log.Warn("could not record the run in the state store", "state", r.store.Name(), "err", err)
 	}
 }
 
 // finishDiffs flushes and closes the diff file once; its error means an
-// incomplete --diff-file.
-func (r *runOutputs) finishDiffs() error {
+// incomplete --diff-file. A run that failed before any difference was
+// written (runErr != nil) leaves no file; a finished run always does; a
+// run that failed or was interrupted after writing some ends the file
+// with a line that marks it incomplete.
+func (r *runOutputs) finishDiffs(runErr error) error {
 	if r.diffs == nil {
 		return nil
 	}
 	d := r.diffs
 	r.diffs = nil
-	return d.close()
+	return d.close(runErr)
 }
 
 // close finishes the diff file and closes the store.
 func (r *runOutputs) close() error {
-	err := r.finishDiffs()
+	err := r.finishDiffs(errors.New("not finished"))
 	if r.store != nil {
 		r.store.Close()
 		r.store = nil
@@ -94,6 +110,7 @@ func recordRun(ctx context.Context, store *state.Store, started time.Time, rep *
 // diffWriter writes differences as JSON lines, or as CSV when the file
 // name ends in .csv; safe for concurrent use.
 type diffWriter struct {
+	path   string
 	mu     sync.Mutex
 	f      *os.File
 	enc    *json.Encoder
@@ -103,23 +120,38 @@ type diffWriter struct {
 }
 
 func newDiffWriter(path string) (*diffWriter, error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, cdcops.Errorf(cdcops.EINVALID, "check the --diff-file path is writable", "create diff file: %v", err)
+	if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
+		return nil, cdcops.Errorf(cdcops.EINVALID, "create the directory first, or pick another --diff-file path", "diff file %s: directory %s does not exist", path, filepath.Dir(path))
 	}
-	d := &diffWriter{f: f}
-	if strings.HasSuffix(strings.ToLower(path), ".csv") {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, cdcops.Errorf(cdcops.EINVALID, "name a file, not a directory", "diff file %s is a directory", path)
+	}
+	return &diffWriter{path: path}, nil
+}
+
+// open creates the file at the first difference (or at the end of a run
+// that found none).
+func (d *diffWriter) open() {
+	if d.f != nil || d.err != nil {
+		return
+	}
+	f, err := os.Create(d.path)
+	if err != nil {
+		d.err = err
+		return
+	}
+	d.f = f
+	if strings.HasSuffix(strings.ToLower(d.path), ".csv") {
 		d.csv = csv.NewWriter(f)
 	} else {
 		d.enc = json.NewEncoder(f)
 	}
-	return d, nil
 }
 
 func (d *diffWriter) write(diff reconcile.Difference) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.err != nil {
+	if d.open(); d.err != nil {
 		return
 	}
 	if d.enc != nil {
@@ -181,7 +213,20 @@ func csvValue(diff reconcile.Difference, row map[string]reconcile.Value, col str
 	return *v
 }
 
-func (d *diffWriter) close() error {
+func (d *diffWriter) close(runErr error) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.f == nil {
+		if runErr != nil {
+			return nil
+		}
+		if d.open(); d.f == nil {
+			return fmt.Errorf("write diff file: %w", d.err)
+		}
+	}
+	if runErr != nil && d.err == nil {
+		d.markIncomplete(runErr)
+	}
 	if d.csv != nil {
 		d.csv.Flush()
 		if d.err == nil {
@@ -193,4 +238,22 @@ func (d *diffWriter) close() error {
 		return fmt.Errorf("write diff file: %w", d.err)
 	}
 	return err
+}
+
+// markIncomplete ends a diff file of a run that did not finish, so nobody
+// takes its rows for the whole set of differences: JSON lines get
+// {"incomplete":true,"reason":…}, CSV a last row "incomplete",reason.
+func (d *diffWriter) markIncomplete(runErr error) {
+	reason := "failed: " + cdcops.RedactDSN(runErr.Error())
+	switch {
+	case errors.Is(runErr, context.Canceled):
+		reason = "interrupted"
+	case errors.Is(runErr, context.DeadlineExceeded):
+		reason = "timed out"
+	}
+	if d.enc != nil {
+		d.err = d.enc.Encode(map[string]any{"incomplete": true, "reason": reason})
+		return
+	}
+	d.err = d.csv.Write([]string{"incomplete", reason})
 }

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -18,11 +21,29 @@ import (
 
 // pairsFile is the strict shape of a --pairs YAML file.
 type pairsFile struct {
-	Source      string      `yaml:"source"`
-	Sink        string      `yaml:"sink"`
-	Parallelism int         `yaml:"parallelism"`
-	Defaults    pairEntry   `yaml:"defaults"`
-	Pairs       []pairEntry `yaml:"pairs"`
+	Source      string       `yaml:"source"`
+	Sink        string       `yaml:"sink"`
+	Parallelism int          `yaml:"parallelism"`
+	Defaults    pairDefaults `yaml:"defaults"`
+	Pairs       []pairEntry  `yaml:"pairs"`
+}
+
+// pairDefaults are the keys that apply to every pair: a pair entry's keys
+// without table and sink_table, which only make sense per pair (strict
+// decoding refuses them here instead of ignoring them).
+type pairDefaults struct {
+	Source             string            `yaml:"source"`
+	Sink               string            `yaml:"sink"`
+	Key                []string          `yaml:"key"`
+	Columns            []string          `yaml:"columns"`
+	ExcludeColumns     []string          `yaml:"exclude_columns"`
+	SourceWhere        string            `yaml:"source_where"`
+	SinkWhere          string            `yaml:"sink_where"`
+	TimestampPrecision string            `yaml:"timestamp_precision"`
+	Normalize          map[string]string `yaml:"normalize"`
+	Mode               string            `yaml:"mode"`
+	MaxDiffs           *int              `yaml:"max_diffs"`
+	PartitionBy        string            `yaml:"partition_by"`
 }
 
 type pairEntry struct {
@@ -50,7 +71,7 @@ type pairsSummary struct {
 	Failed    int                 `json:"failed"`
 	ElapsedMS int64               `json:"elapsed_ms"`
 	Results   []*reconcile.Report `json:"results"`
-	Errors    []pairError         `json:"errors,omitempty"`
+	Errors    []pairError         `json:"errors"`
 }
 
 type pairError struct {
@@ -90,7 +111,8 @@ func first(vals ...string) string {
 	return ""
 }
 
-// pairSpec merges a pair over the file's defaults and the command's flags.
+// pairSpec merges a pair over the file's defaults over the command's
+// flags: every key a pair can set falls back to defaults:, then to the flag.
 func pairSpec(pf *pairsFile, p pairEntry, o *reconcileOptions) (reconcile.Spec, error) {
 	base, err := o.spec()
 	if err != nil {
@@ -101,11 +123,14 @@ func pairSpec(pf *pairsFile, p pairEntry, o *reconcileOptions) (reconcile.Spec, 
 	s.Source = first(p.Source, d.Source, pf.Source, o.source)
 	s.Sink = first(p.Sink, d.Sink, pf.Sink, o.sink)
 	s.Table, s.SinkTable = p.Table, p.SinkTable
-	s.Key, s.Columns, s.ExcludeColumns = p.Key, p.Columns, p.ExcludeColumns
-	s.SourceWhere, s.SinkWhere = first(p.SourceWhere, d.SourceWhere), first(p.SinkWhere, d.SinkWhere)
+	s.Key = firstList(p.Key, d.Key, base.Key)
+	s.Columns = firstList(p.Columns, d.Columns, base.Columns)
+	s.ExcludeColumns = firstList(p.ExcludeColumns, d.ExcludeColumns, base.ExcludeColumns)
+	s.SourceWhere = first(p.SourceWhere, d.SourceWhere, base.SourceWhere)
+	s.SinkWhere = first(p.SinkWhere, d.SinkWhere, base.SinkWhere)
 	s.TimestampPrecision = first(p.TimestampPrecision, d.TimestampPrecision, o.tsPrecision)
 	s.Mode = first(p.Mode, d.Mode, o.mode)
-	s.PartitionBy = first(p.PartitionBy, d.PartitionBy)
+	s.PartitionBy = first(p.PartitionBy, d.PartitionBy, base.PartitionBy)
 	if p.MaxDiffs != nil {
 		s.MaxDiffs = *p.MaxDiffs
 	} else if d.MaxDiffs != nil {
@@ -121,7 +146,22 @@ func pairSpec(pf *pairsFile, p pairEntry, o *reconcileOptions) (reconcile.Spec, 
 		return s, cdcops.Errorf(cdcops.EINVALID, "set source: and sink: in the pairs file (top level or per pair) or pass --source/--sink",
 			"pair %s has no source or sink DSN", p.Table)
 	}
+	if err := columnsConflict(s.Columns, s.ExcludeColumns); err != nil {
+		return s, fmt.Errorf("pair %s: %w", p.Table, err)
+	}
+	if err := s.Validate(); err != nil {
+		return s, fmt.Errorf("pair %s: %w", p.Table, err)
+	}
 	return s, nil
+}
+
+func firstList(lists ...[]string) []string {
+	for _, l := range lists {
+		if len(l) > 0 {
+			return l
+		}
+	}
+	return nil
 }
 
 func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) error {
@@ -144,7 +184,7 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 	}
 	defer out.close()
 	start := time.Now()
-	sum := &pairsSummary{Tables: len(specs), Results: make([]*reconcile.Report, len(specs))}
+	sum := &pairsSummary{Tables: len(specs), Results: make([]*reconcile.Report, len(specs)), Errors: []pairError{}}
 	errs := make([]error, len(specs))
 	var eg errgroup.Group
 	limit := pf.Parallelism
@@ -152,13 +192,18 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 		limit = 2
 	}
 	eg.SetLimit(limit)
+	var finished atomic.Int64
+	stop := g.startProgress("reconcile --pairs", func() string { return progressBar(finished.Load(), int64(len(specs)), "tables") })
+	defer stop()
 	for i := range specs {
 		eg.Go(func() error {
+			defer finished.Add(1)
 			spec := specs[i]
 			spec.Logger = g.log
 			if out.diffs != nil {
 				table := spec.Table
 				spec.DiffSink = func(d reconcile.Difference) {
+					d.Key = maps.Clone(d.Key) // never write into what the engine handed over
 					d.Key["_table"] = table
 					out.diffs.write(d)
 				}
@@ -166,14 +211,15 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 			started := time.Now()
 			rep, err := reconcile.Run(ctx, spec)
 			if err == nil {
-				out.record(ctx, started, rep)
+				out.recordRun(ctx, started, rep)
 			}
 			sum.Results[i], errs[i] = rep, err
 			return nil
 		})
 	}
 	_ = eg.Wait()
-	if err := out.finishDiffs(); err != nil {
+	stop()
+	if err := out.finishDiffs(errors.Join(errs...)); err != nil {
 		return err
 	}
 	sum.Equal = true

@@ -21,9 +21,21 @@ failed, 2 usage or configuration error, 3 runtime failure.`,
   cdcops connectors list --connect http://127.0.0.1:8083
   cdcops connectors stop inventory-connector
   cdcops --config cdcops.yaml --cluster prod connectors status orders-sink -o json`,
-		SilenceUsage:      true,
-		SilenceErrors:     true,
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return g.load(cmd) },
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := g.load(cmd); err != nil {
+				return err
+			}
+			if err := checkGlobals(g); err != nil {
+				return err
+			}
+			if err := checkFlags(cmd); err != nil {
+				return err
+			}
+			g.boundCommand(cmd)
+			return nil
+		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	g.addFlags(root.PersistentFlags())
@@ -35,6 +47,7 @@ failed, 2 usage or configuration error, 3 runtime failure.`,
 		newSnapshotsCmd(g),
 		newReconcileCmd(g),
 	)
+	guardGroups(root)
 	return root
 }
 
@@ -49,8 +62,23 @@ func isUsageError(err error) bool {
 		return true
 	}
 	msg := err.Error()
-	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
+	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") || strings.HasPrefix(msg, "if any flags in the group") ||
 		strings.HasPrefix(msg, "requires ") || strings.Contains(msg, "unknown flag") || strings.Contains(msg, "unknown shorthand")
+}
+
+// usageMessage rewrites cobra's flag-group message into one that names
+// the flags: "--pairs and --table cannot be used together".
+func usageMessage(err error) string {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "if any flags in the group [") {
+		return msg
+	}
+	group, _, _ := strings.Cut(strings.TrimPrefix(msg, "if any flags in the group ["), "]")
+	names := strings.Fields(group)
+	for i, n := range names {
+		names[i] = "--" + n
+	}
+	return strings.Join(names, " and ") + " cannot be used together"
 }
 
 // commandPath finds the subcommand args name, for the usage hint.

@@ -26,14 +26,21 @@ func (m MySQL) QuoteTable(ref cdcops.TableRef) string {
 }
 
 func (m MySQL) Describe(ctx context.Context, q Querier, ref cdcops.TableRef) (*Table, error) {
-	// information_schema compares names case-insensitively; BINARY makes the
-	// first pass exact.
-	const find = `SELECT TABLE_SCHEMA, TABLE_NAME, COALESCE(TABLE_ROWS, 0) FROM information_schema.TABLES
-WHERE TABLE_SCHEMA = COALESCE(NULLIF(?, ''), DATABASE()) AND (? OR BINARY TABLE_NAME = BINARY ?) AND TABLE_NAME = ?`
+	// The first pass is exact (BINARY). The second compares LOWER() of both:
+	// a plain TABLE_NAME = ? lets MariaDB look the name up as a file, which
+	// is case-sensitive on Linux, so MixedCase asked as mixedcase was missed.
+	const exactFind = `SELECT TABLE_SCHEMA, TABLE_NAME, COALESCE(TABLE_ROWS, 0) FROM information_schema.TABLES
+WHERE TABLE_SCHEMA = COALESCE(NULLIF(?, ''), DATABASE()) AND TABLE_NAME = ? AND BINARY TABLE_NAME = BINARY ?`
+	const foldFind = `SELECT TABLE_SCHEMA, TABLE_NAME, COALESCE(TABLE_ROWS, 0) FROM information_schema.TABLES
+WHERE LOWER(TABLE_SCHEMA) = LOWER(COALESCE(NULLIF(?, ''), DATABASE())) AND LOWER(TABLE_NAME) = LOWER(?)`
 	t := &Table{}
 	found := false
-	for _, exact := range []bool{true, false} {
-		rows, err := q.QueryContext(ctx, find, ref.Schema, !exact, ref.Name, ref.Name)
+	for pass, find := range []string{exactFind, foldFind} {
+		args := []any{ref.Schema, ref.Name, ref.Name}
+		if pass == 1 {
+			args = args[:2]
+		}
+		rows, err := q.QueryContext(ctx, find, args...)
 		if err != nil {
 			return nil, fmt.Errorf("look up table %s: %w", ref, err)
 		}
