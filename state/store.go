@@ -38,6 +38,50 @@ var migrations = []string{
   summary     TEXT NOT NULL
 )`,
 	`CREATE INDEX reconcile_runs_table ON reconcile_runs (source_table, started)`,
+	// Offset surgery: plans (body is the cdcops.Plan JSON), their
+	// approvals, the step journal of applies/rollbacks, and the audit chain.
+	`CREATE TABLE plans (
+  id       TEXT PRIMARY KEY,
+  created  TEXT NOT NULL,
+  kind     TEXT NOT NULL,
+  status   TEXT NOT NULL,
+  body     TEXT NOT NULL
+)`,
+	`CREATE TABLE plan_approvals (
+  id       %ID%,
+  plan_id  TEXT NOT NULL,
+  approver TEXT NOT NULL,
+  at       TEXT NOT NULL,
+  reason   TEXT NOT NULL,
+  ticket   TEXT NOT NULL,
+  UNIQUE (plan_id, approver)
+)`,
+	`CREATE TABLE plan_steps (
+  id        %ID%,
+  plan_id   TEXT NOT NULL,
+  run       TEXT NOT NULL,
+  connector TEXT NOT NULL,
+  step      TEXT NOT NULL,
+  status    TEXT NOT NULL,
+  at        TEXT NOT NULL,
+  detail    TEXT NOT NULL
+)`,
+	`CREATE INDEX plan_steps_plan ON plan_steps (plan_id, run)`,
+	`CREATE TABLE audit_log (
+  seq       BIGINT PRIMARY KEY,
+  at        TEXT NOT NULL,
+  body      TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash      TEXT NOT NULL
+)`,
+	// Every differing key of a reconcile run (its summary lists only the
+	// first 1000), so `repair --from-run ID` can re-read them.
+	`CREATE TABLE reconcile_run_keys (
+  run_id   BIGINT NOT NULL,
+  kind     TEXT NOT NULL,
+  key_json TEXT NOT NULL
+)`,
+	`CREATE INDEX reconcile_run_keys_run ON reconcile_run_keys (run_id)`,
 }
 
 // CheckURL says whether url names a kind of state store cdcops supports,

@@ -69,6 +69,14 @@ type Config struct {
 	State     string             `yaml:"state"`
 	Vault     VaultConfig        `yaml:"vault"`
 	Clusters  map[string]Cluster `yaml:"clusters"`
+	Approvals ApprovalsConfig    `yaml:"approvals"`
+}
+
+// ApprovalsConfig is the approval rule for offset plans: required people
+// in all, the author counting as one (2 = the two-person rule: one other
+// person must approve, and nobody approves their own plan).
+type ApprovalsConfig struct {
+	Required int `yaml:"required"`
 }
 
 // Cluster names one Kafka + Connect pair; --cluster selects it.
