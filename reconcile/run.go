@@ -167,6 +167,7 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	}
 	e.rep.Queries = int(e.src.queries.Load() + e.dst.queries.Load())
 	e.rep.RowsRead = e.src.rows.Load() + e.dst.rows.Load()
+	e.rep.BytesMoved = SideBytes{Source: e.src.net.total(), Sink: e.dst.net.total()}
 	e.rep.Equal = e.rep.Total() == 0 && e.rep.SourceRows == e.rep.SinkRows
 	for _, pt := range e.rep.Partitions {
 		e.rep.Equal = e.rep.Equal && pt.Equal

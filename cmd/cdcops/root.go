@@ -49,6 +49,8 @@ failed, 2 usage or configuration error, 3 runtime failure.`,
 		newPlansCmd(g),
 		newAuditCmd(g),
 		newRepairCmd(g),
+		newMonitorCmd(g),
+		newServeCmd(g),
 	)
 	guardGroups(root)
 	return root
