@@ -174,7 +174,15 @@ func TestEveryJSONOutputFollowsTheGuide(t *testing.T) {
 	createTestConnector(t, c, "moving", "lab.advance", "true")
 	waitOffsets(t, ctx, c, "moving")
 	movingID := backupID("offsets", "backup", "moving")
-	time.Sleep(500 * time.Millisecond) // lab.advance moves the offset on
+	for deadline := time.Now().Add(30 * time.Second); ; { // lab.advance moves the offset on
+		if code, _, _ := run("snapshots", "diff", movingID, "live"); code == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the moving connector's offset never moved")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	cases := map[string][][]string{
 		"cdcops version":                {{"version"}},
 		"cdcops connectors list":        {{"connectors", "list"}},
