@@ -203,6 +203,8 @@ func TestEveryJSONOutputFollowsTheGuide(t *testing.T) {
 		"cdcops reconcile":              {{"reconcile", "--source", src, "--sink", dst, "--table", "t", "--partition-by", "at:day"}},
 		"cdcops reconcile history":      {{"reconcile", "history"}},
 		"cdcops lab load":               {{"lab", "load", "--db", src, "--table", "t", "--changes", "5", "--rate", "0", "--seed", "1"}},
+		"cdcops offsets history":        {{"offsets", "history", "inventory"}},
+		"cdcops offsets journal":        nil, // runs in the foreground: covered by offsets_journal_test
 		"cdcops lab demo":               nil, // starts its own lab: covered by lab_demo_test
 		"cdcops lab up":                 nil, // runs in the foreground: covered by lab_up_test
 		"cdcops lab fault":              nil, // needs the lab pipeline: covered by lab_pipeline_test
@@ -217,7 +219,7 @@ func TestEveryJSONOutputFollowsTheGuide(t *testing.T) {
 	}
 	order := []string{"cdcops version", "cdcops connectors list", "cdcops connectors status", "cdcops offsets show", "cdcops offsets topics",
 		"cdcops offsets backup", "cdcops snapshots list", "cdcops snapshots show", "cdcops snapshots verify", "cdcops snapshots diff",
-		"cdcops snapshots prune", "cdcops reconcile", "cdcops reconcile history", "cdcops lab load",
+		"cdcops snapshots prune", "cdcops offsets history", "cdcops reconcile", "cdcops reconcile history", "cdcops lab load",
 		"cdcops connectors pause", "cdcops connectors resume", "cdcops connectors restart", "cdcops connectors stop", "cdcops connectors delete"}
 	var walk func(cmd *cobra.Command)
 	walk = func(cmd *cobra.Command) {

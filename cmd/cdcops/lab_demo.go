@@ -29,9 +29,14 @@ func newLabDemoCmd(g *globals) *cobra.Command {
 		Short: "Run the main cdcops job end to end on a fresh embedded lab",
 		Long: `Start a throwaway lab (in-process Kafka + Connect-compatible worker on
 random 127.0.0.1 ports, no outside services), run the main job on it step by
-step while narrating on stdout, and shut it down. Today the job is: create a
+step while narrating on stdout, and shut it down. The job: create a
 source connector with Debezium-PostgreSQL-shaped offsets and a sink, show
-their status and offsets, stop the source and show it STOPPED, resume it.`,
+their status and offsets, stop the source and show it STOPPED, resume it,
+back the offsets up and diff them live, run a SQLite CDC pipeline, drop 3
+events with a sink fault, let reconcile find exactly those rows, and repair
+it with a real rewind: a plan that moves the sink back to the start of its
+topics, applied (stop, check, backup, write, verify, resume, watch), the
+replay converging until reconcile says equal.`,
 		Example: `  cdcops lab demo
   make demo                  # the same
   cdcops lab demo -o json    # a JSON summary of the steps instead of the narration
@@ -68,6 +73,8 @@ func demoSteps() []demoStep {
 		{"back up offsets, diff after the pipeline moved on", (*demoRun).backupAndDiff},
 		{"pipeline fault", (*demoRun).pipelineFault},
 		{"reconcile finds the drift", (*demoRun).reconcileDrift},
+		{"repair makes it equal", (*demoRun).repairDrift},
+		{"rewind the sink, the replay converges", (*demoRun).rewindReplay},
 	}
 }
 

@@ -42,9 +42,7 @@ func TestLabBackupAndDiffLiveHelpers(t *testing.T) {
 	// The ready-made demo step, as `lab demo` would run it.
 	var step bytes.Buffer
 	g := &globals{stderr: &step}
-	d := &demoRun{g: g, out: &step, lab: l}
-	d.pointAt(l.KafkaAddr(), l.ConnectURL(), "inventory-connector", "")
-	if err := d.backupAndDiff(ctx); err != nil {
+	if err := (&demoRun{g: g, out: &step, lab: l, kafka: l.KafkaAddr(), connectURL: l.ConnectURL()}).backupAndDiff(ctx); err != nil {
 		t.Fatalf("backupAndDiff: %v\n%s", err, step.String())
 	}
 	if !strings.Contains(step.String(), "$ cdcops snapshots diff") || !strings.Contains(step.String(), "single point of failure") {

@@ -151,9 +151,8 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 		return err
 	}
 	defer out.close()
-	if out.diffs != nil {
-		spec.DiffSink = out.diffs.write
-	}
+	keys := &runKeys{}
+	spec.DiffSink = out.sink(keys, "")
 	var rows, estimate atomic.Int64
 	spec.Progress = func(r, e int64) { rows.Store(r); estimate.Store(e) }
 	stop := g.startProgress("reconcile "+spec.Table, func() string { return progressBar(rows.Load(), estimate.Load(), "rows") })
@@ -167,7 +166,7 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 	if err != nil {
 		return err
 	}
-	out.recordRun(ctx, started, rep)
+	out.recordRun(ctx, started, rep, keys)
 	if err := g.print(rep, rep.WriteTable); err != nil {
 		return err
 	}

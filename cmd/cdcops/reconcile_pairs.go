@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -200,18 +199,12 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 			defer finished.Add(1)
 			spec := specs[i]
 			spec.Logger = g.log
-			if out.diffs != nil {
-				table := spec.Table
-				spec.DiffSink = func(d reconcile.Difference) {
-					d.Key = maps.Clone(d.Key) // never write into what the engine handed over
-					d.Key["_table"] = table
-					out.diffs.write(d)
-				}
-			}
+			keys := &runKeys{}
+			spec.DiffSink = out.sink(keys, spec.Table)
 			started := time.Now()
 			rep, err := reconcile.Run(ctx, spec)
 			if err == nil {
-				out.recordRun(ctx, started, rep)
+				out.recordRun(ctx, started, rep, keys)
 			}
 			sum.Results[i], errs[i] = rep, err
 			return nil
