@@ -26,6 +26,7 @@ func newOffsetsCmd(g *globals) *cobra.Command {
 		newOffsetsRewindCmd(g),
 		newOffsetsSkipCmd(g),
 		newOffsetsResetCmd(g),
+		newOffsetsMigrateCmd(g),
 	)
 	return cmd
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -223,14 +224,18 @@ func TestRealSinkSkipPoisonPill(t *testing.T) {
 		}
 	}
 	id = r.planID("offsets", "skip", p.Sink, "--partition", partition, "--reason", "poison pill")
-	loadDone := make(chan struct{})
+	loadDone := make(chan string, 1)
 	go func() {
-		defer close(loadDone)
 		time.Sleep(5 * time.Second)
-		r.runErr("lab", "load", "--db", p.SourceDSN, "--table", p.Table, "--changes", "50", "--rate", "20", "--seed", "13")
+		code, out, errOut := r.runErr("lab", "load", "--db", p.SourceDSN, "--table", p.Table, "--changes", "50", "--rate", "20", "--seed", "13")
+		loadDone <- fmt.Sprintf("exit %d %s %s", code, out, errOut)
 	}()
-	r.run(0, "plans", "apply", id, "--reason", "poison pill", "--timeout", "3m")
-	<-loadDone
+	code, out, errOut := r.runErr("plans", "apply", id, "--reason", "poison pill", "--timeout", "2m")
+	load := <-loadDone
+	if code != 0 {
+		_, cur, _ := r.runErr("offsets", "show", p.Sink)
+		t.Fatalf("apply: exit %d %s %s\nload: %s\ntopic end %d; sink now:\n%s", code, out, errOut, load, testenv.TopicEnd(t, ctx, b.Addr(), p.Topic), cur)
+	}
 	if st, _ := cc.Status(ctx, p.Sink); !connect.Running.Done(st) {
 		t.Fatalf("sink after the skip: %s", connect.Describe(st))
 	}
