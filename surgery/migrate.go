@@ -14,11 +14,11 @@ import (
 // target with the same config, write the offsets there, resume it there;
 // the original is left STOPPED.
 type MigrateRequest struct {
-	Name         string
-	From, To     cdcops.PlanCluster
-	Reason       string
-	Ticket       string
-	Actor        string
+	Name      string
+	From, To  cdcops.PlanCluster
+	Reason    string
+	Ticket    string
+	Actor     string
 	Approvals int
 }
 
