@@ -246,7 +246,9 @@ func TestRealSinkSkipPoisonPill(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the sink's group did not commit past %d within 4m after the skip", pill.Offset+1)
+			src, _ := cc.Status(ctx, p.Source)
+			t.Fatalf("the sink's group did not commit past %d within 4m after the skip (committed %d, topic end %d, source %s; load: %s)",
+				pill.Offset+1, committed(r, p.Sink, p.Topic), testenv.TopicEnd(t, ctx, b.Addr(), p.Topic), connect.Describe(src), load)
 		}
 	}
 	// Noticed on the Debezium JDBC sink 3.5: the rows after the skip were
