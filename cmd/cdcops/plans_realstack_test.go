@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -265,4 +266,55 @@ func committed(r *realRun, sink, topic string) int64 {
 		}
 	}
 	return -1
+}
+
+// Acceptance (issue 11): migrate a Debezium PostgreSQL connector from a
+// Connect 4.4 worker to a Connect 3.9 worker (KIP-980): it runs there from
+// the same offsets, the original stays STOPPED, and the stream goes on.
+func TestRealMigrateBetweenWorkers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
+	defer cancel()
+	b, w, p, r := realPipeline(t, ctx, "postgres")
+	w39 := testenv.RealConnect(t, realstack.Version39)
+	cfg := t.TempDir() + "/cdcops.yaml"
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("clusters:\n  old:\n    connect: %s\n    bootstrap: %s\n  new:\n    connect: %s\n    bootstrap: %s\n",
+		w.URL(), b.Addr(), w39.URL(), b.Addr())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = withState(t, r)
+	r.base = append(r.base, "--config", cfg)
+	old := connect.New(w.URL(), connect.WithPollInterval(250*time.Millisecond))
+	neu := connect.New(w39.URL(), connect.WithPollInterval(250*time.Millisecond))
+	t.Cleanup(func() { neu.Delete(context.Background(), p.Source) })
+	before, err := old.Offsets(ctx, p.Source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := r.planID("offsets", "migrate", p.Source, "--from", "old", "--to", "new")
+	loadDone := make(chan string, 1)
+	go func() {
+		time.Sleep(10 * time.Second)
+		code, out, errOut := r.runErr("lab", "load", "--db", p.SourceDSN, "--table", p.Table, "--changes", "50", "--rate", "10", "--seed", "14")
+		loadDone <- fmt.Sprintf("exit %d %s %s", code, out, errOut)
+	}()
+	r.run(0, "plans", "apply", id, "--reason", "move to the new workers", "--timeout", "3m")
+	t.Log(<-loadDone)
+	if st, _ := old.Status(ctx, p.Source); !connect.Stopped.Done(st) {
+		t.Fatalf("on the old worker: %s", connect.Describe(st))
+	}
+	if st, _ := neu.Status(ctx, p.Source); !connect.Running.Done(st) {
+		t.Fatalf("on the new worker: %s", connect.Describe(st))
+	}
+	var show struct {
+		Steps []cdcops.StepRecord `json:"journal"`
+	}
+	mustJSON(t, r.run(0, "plans", "show", id, "-o", "json"), &show)
+	var verified bool
+	for _, s := range show.Steps {
+		verified = verified || s.Step == "verify" && s.Status == "done"
+	}
+	if !verified || len(before.Offsets) != 1 {
+		t.Fatalf("no verified write of the %d offsets: %+v", len(before.Offsets), show.Steps)
+	}
+	r.reconcileEqual(p, 3*time.Minute)
 }
