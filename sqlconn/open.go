@@ -4,12 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -57,7 +60,17 @@ func badDSN(dsn string) error {
 }
 
 // Open opens dsn and checks the server answers within ctx.
-func Open(ctx context.Context, dsn string) (*DB, error) {
+func Open(ctx context.Context, dsn string) (*DB, error) { return OpenWith(ctx, dsn, Options{}) }
+
+// Options tune how Open reaches a server.
+type Options struct {
+	// Dial, when set, makes the network connections of PostgreSQL and
+	// MySQL DSNs (e.g. to count the bytes they move); SQLite ignores it.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
 	engine, err := EngineOf(dsn)
 	if err != nil {
 		return nil, err
@@ -69,13 +82,32 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		if perr != nil {
 			return nil, cdcops.Errorf(cdcops.EINVALID, "check the postgres:// DSN", "parse DSN %s: %v", cdcops.RedactDSN(dsn), cdcops.RedactDSN(perr.Error()))
 		}
+		// On a timeout or Ctrl-C send PostgreSQL a cancel request, so the
+		// query stops on the server (pgx's default only drops the socket).
+		cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+			return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
+		}
+		if o.Dial != nil {
+			cfg.DialFunc = o.Dial
+		}
 		db = stdlib.OpenDB(*cfg)
 	case MySQL:
 		driverDSN, derr := MySQLDriverDSN(dsn)
 		if derr != nil {
 			return nil, derr
 		}
-		db, err = sql.Open("mysql", driverDSN)
+		cfg, perr := mysql.ParseDSN(driverDSN)
+		if perr != nil {
+			return nil, badDSN(dsn)
+		}
+		if o.Dial != nil {
+			cfg.DialFunc = o.Dial
+		}
+		conn, cerr := mysql.NewConnector(cfg)
+		if cerr != nil {
+			return nil, badDSN(dsn)
+		}
+		db = sql.OpenDB(killConnector{base: conn})
 	case SQLite:
 		db, err = sql.Open("sqlite", SQLitePath(dsn)+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
 		if err == nil {

@@ -19,7 +19,10 @@ type Request struct {
 	Names []string
 	All   bool // restore: every connector in the snapshot that Connect knows
 
-	Snapshot  string // restore
+	Snapshot string // restore
+	// Target, when set, is the restore's snapshot itself (one materialised
+	// from the offsets journal for --to-time) instead of a vault id.
+	Target    *cdcops.Snapshot
 	Position  string // rewind (sources): LSN X/Y, file:pos, GTID set, SCN, ...
 	Time      string // rewind (sinks): RFC3339 or YYYY-MM-DDTHH:MM:SS[.sss] (UTC)
 	Partition string // rewind: limit to this partition map (JSON); skip: TOPIC:P
@@ -150,6 +153,13 @@ func MakePlan(ctx context.Context, env Env, req Request) (*cdcops.Plan, error) {
 func target(r Request) string {
 	switch r.Kind {
 	case cdcops.PlanRestore:
+		if r.Target != nil && r.Target.Meta.AsOf != nil {
+			at := "time " + r.Target.Meta.AsOf.UTC().Format(time.RFC3339Nano) + " (offsets journal)"
+			if r.Snapshot != "" {
+				at += ", snapshot " + r.Snapshot
+			}
+			return at
+		}
 		return "snapshot " + r.Snapshot
 	case cdcops.PlanRewind:
 		if r.Time != "" {

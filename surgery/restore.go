@@ -13,12 +13,15 @@ import (
 // the snapshot holds. Partitions the snapshot does not hold are left
 // alone (PATCH semantics: only listed partitions change).
 func restoreChanges(ctx context.Context, env Env, req *Request) (changeFunc, error) {
-	if req.Snapshot == "" {
-		return nil, cdcops.Errorf(cdcops.EINVALID, "`cdcops snapshots list` shows the snapshot ids", "restore needs --snapshot ID")
-	}
-	snap, err := env.Vault.Load(ctx, req.Snapshot)
-	if err != nil {
-		return nil, err
+	var err error
+	snap := req.Target
+	if snap == nil {
+		if req.Snapshot == "" {
+			return nil, cdcops.Errorf(cdcops.EINVALID, "`cdcops snapshots list` shows the snapshot ids", "restore needs --snapshot ID or --to-time T")
+		}
+		if snap, err = env.Vault.Load(ctx, req.Snapshot); err != nil {
+			return nil, err
+		}
 	}
 	if req.All {
 		if len(req.Names) > 0 {

@@ -38,6 +38,7 @@ const (
 type Vault struct {
 	url        string
 	local      bool
+	dir        string // the directory of a file:// vault
 	bucket     *blob.Bucket
 	recipients []age.Recipient
 	identities []age.Identity
@@ -70,6 +71,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Vault, error) {
 			return nil, cdcops.Errorf(cdcops.EINVALID, "check --vault", "create vault directory %s: %w", dir, err)
 		}
 		abs, _ := filepath.Abs(dir)
+		v.dir = abs
 		q := u.Query()
 		q.Set("create_dir", "true")
 		q.Set("no_tmp_dir", "true")
@@ -165,7 +167,7 @@ func (v *Vault) Put(ctx context.Context, s *cdcops.Snapshot) (cdcops.SnapshotSum
 	idx, _ := json.Marshal(sum)
 	if err := v.writeVerified(ctx, indexPrefix+s.ID+".json", idx, "application/json"); err != nil {
 		// Without its summary the file is junk; do not leave it behind.
-		_ = v.bucket.Delete(context.WithoutCancel(ctx), key)
+		_ = v.delete(context.WithoutCancel(ctx), key)
 		return sum, err
 	}
 	return sum, nil
@@ -218,7 +220,7 @@ type JunkObject struct {
 
 // DeleteJunk removes one junk object.
 func (v *Vault) DeleteJunk(ctx context.Context, j JunkObject) error {
-	if err := v.bucket.Delete(ctx, j.Key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+	if err := v.delete(ctx, j.Key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
 		return v.unavailable("delete "+j.Key, err)
 	}
 	return nil
@@ -248,7 +250,7 @@ func (v *Vault) scan(ctx context.Context) (scanned, error) {
 			junk(obj, "empty summary (interrupted write)")
 			return nil
 		}
-		data, err := v.bucket.ReadAll(ctx, obj.Key)
+		data, err := v.readAll(ctx, obj.Key)
 		if err != nil {
 			return v.unavailable("read "+obj.Key, err)
 		}
@@ -308,7 +310,7 @@ func junkReason(key string) string {
 func (v *Vault) eachObject(ctx context.Context, prefix string, fn func(*blob.ListObject) error) error {
 	it := v.bucket.List(&blob.ListOptions{Prefix: prefix})
 	for {
-		obj, err := it.Next(ctx)
+		obj, err := v.next(ctx, it)
 		if err == io.EOF {
 			return nil
 		}
@@ -325,15 +327,34 @@ func (v *Vault) unavailable(what string, err error) error {
 	return cdcops.Errorf(cdcops.EUNAVAILABLE, "check the vault URL and its credentials", "vault %s: %s: %w", v.url, what, err)
 }
 
+// ExactFirst orders the indices of all (oldest first, as List returns
+// them) newest first, with every snapshot read from the offsets topics —
+// the exact bytes a restore writes back — before every REST one, whose
+// offsets Connect re-encoded. "latest" and prune's "newest good snapshot of
+// a connector" use this order, so a REST snapshot never wins over an exact
+// one.
+func ExactFirst(all []cdcops.SnapshotSummary) []int {
+	var exact, rest []int
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i].Via == "rest" {
+			rest = append(rest, i)
+		} else {
+			exact = append(exact, i)
+		}
+	}
+	return append(exact, rest...)
+}
+
 // Resolve turns a reference into a snapshot summary: an exact id, a
-// unique id prefix, or "latest".
+// unique id prefix, or "latest" (the newest topic snapshot; the newest REST
+// one only when there is no topic snapshot, see ExactFirst).
 func (v *Vault) Resolve(ctx context.Context, ref string) (cdcops.SnapshotSummary, error) {
 	all, err := v.List(ctx)
 	if err != nil {
 		return cdcops.SnapshotSummary{}, err
 	}
 	if ref == "latest" && len(all) > 0 {
-		return all[len(all)-1], nil
+		return all[ExactFirst(all)[0]], nil
 	}
 	var hits []cdcops.SnapshotSummary
 	for _, s := range all {
@@ -355,7 +376,7 @@ func (v *Vault) Resolve(ctx context.Context, ref string) (cdcops.SnapshotSummary
 
 // ReadRaw returns a snapshot's stored bytes (encrypted or not).
 func (v *Vault) ReadRaw(ctx context.Context, s cdcops.SnapshotSummary) ([]byte, error) {
-	data, err := v.bucket.ReadAll(ctx, snapKey(s.ID, s.Encrypted))
+	data, err := v.readAll(ctx, snapKey(s.ID, s.Encrypted))
 	if err != nil {
 		if gcerrors.Code(err) == gcerrors.NotFound {
 			return nil, cdcops.Errorf(cdcops.ECORRUPT, "the vault lost this snapshot's file; use another snapshot", "snapshot %s: file %s is missing", s.ID, snapKey(s.ID, s.Encrypted))
@@ -422,7 +443,7 @@ func (v *Vault) decrypt(id string, data []byte) ([]byte, error) {
 // Delete removes a snapshot and its summary.
 func (v *Vault) Delete(ctx context.Context, s cdcops.SnapshotSummary) error {
 	for _, key := range []string{snapKey(s.ID, s.Encrypted), indexPrefix + s.ID + ".json"} {
-		if err := v.bucket.Delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		if err := v.delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
 			return v.unavailable("delete "+key, err)
 		}
 	}

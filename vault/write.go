@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"syscall"
 
 	"gocloud.dev/blob"
@@ -13,20 +15,27 @@ import (
 	"github.com/cdcops/cdcops"
 )
 
-// writeVerified writes one object and reads it back. file:// buckets write
-// a temporary file next to the target and rename it (fileblob), so a
-// reader never sees half a file; blob stores make a PUT visible whole.
-// The read-back catches what neither does: a store that answers 200
-// without keeping the bytes. A failed object is deleted (best effort).
+// writeVerified writes one object and reads it back. A file:// vault
+// writes a temporary file next to the target, syncs it and renames it
+// (writeFile), so a reader never sees half a file and a failed write
+// leaves nothing; blob stores make a PUT visible whole. The read-back
+// catches what neither does: a store that answers 200 without keeping the
+// bytes. A failed object is deleted (best effort).
 func (v *Vault) writeVerified(ctx context.Context, key string, data []byte, contentType string) error {
-	if err := v.bucket.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: contentType}); err != nil {
+	var err error
+	if v.local {
+		err = writeFile(filepath.Join(v.dir, filepath.FromSlash(key)), data)
+	} else {
+		err = v.writeAll(ctx, key, data, &blob.WriterOptions{ContentType: contentType})
+	}
+	if err != nil {
 		return v.writeError(key, err)
 	}
-	got, err := v.bucket.ReadAll(ctx, key)
+	got, err := v.readAll(ctx, key)
 	if err == nil && len(got) == len(data) && sha256.Sum256(got) == sha256.Sum256(data) {
 		return nil
 	}
-	_ = v.bucket.Delete(context.WithoutCancel(ctx), key)
+	_ = v.delete(context.WithoutCancel(ctx), key)
 	if err != nil {
 		return v.writeError(key, fmt.Errorf("read back: %w", err))
 	}
@@ -49,4 +58,43 @@ func (v *Vault) writeError(key string, err error) error {
 		hint = errFull
 	}
 	return cdcops.Errorf(cdcops.EUNAVAILABLE, hint, "write %s to vault %s: %w", key, v.url, err)
+}
+
+// writeFile is temp + fsync + rename + fsync of the directory: after it
+// returns the file is whole on disk, and on any error no temporary file is
+// left (fileblob keeps its temp file when the final close fails, e.g. on a
+// full disk). Temp names end in .tmp, so a kill -9 leaves junk, never a
+// snapshot.
+func writeFile(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
 }

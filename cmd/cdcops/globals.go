@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/monitor"
 )
 
 // globals holds the global flags, the loaded config and the process's
@@ -69,6 +70,7 @@ type Config struct {
 	State     string             `yaml:"state"`
 	Vault     VaultConfig        `yaml:"vault"`
 	Clusters  map[string]Cluster `yaml:"clusters"`
+	Monitor   monitor.Config     `yaml:"monitor"`
 	Approvals ApprovalsConfig    `yaml:"approvals"`
 }
 

@@ -16,7 +16,9 @@ func newOffsetsCmd(g *globals) *cobra.Command {
 		Example: `  cdcops offsets topics
   cdcops offsets show inventory-connector
   cdcops offsets backup --all
-  cdcops offsets rewind inventory-connector --to-position 0/16B3748`,
+  cdcops offsets rewind inventory-connector --to-position 0/16B3748
+  cdcops offsets journal
+  cdcops offsets history inventory-connector --since 2h`,
 	}
 	cmd.AddCommand(
 		newOffsetsShowCmd(g),
@@ -27,6 +29,8 @@ func newOffsetsCmd(g *globals) *cobra.Command {
 		newOffsetsSkipCmd(g),
 		newOffsetsResetCmd(g),
 		newOffsetsMigrateCmd(g),
+		newOffsetsJournalCmd(g),
+		newOffsetsHistoryCmd(g),
 	)
 	return cmd
 }

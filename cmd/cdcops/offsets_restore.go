@@ -14,6 +14,8 @@ type offsetsRestoreOptions struct {
 	Names              []string
 	All                bool
 	Snapshot           string
+	ToTime             string
+	AllowGap           bool
 	AllowNewPartitions bool
 }
 
@@ -28,8 +30,15 @@ decoded. Nothing is written here; ` + "`cdcops plans apply ID --reason TEXT`" + 
 (stop, pre-change backup, write, read back, resume, watch). Partitions the
 snapshot does not hold are left alone. A snapshot partition the connector
 does not have now is refused unless --allow-new-partitions; a forward jump
-needs --reason.`,
+needs --reason.
+
+With --to-time T the target is the connector's offsets at T from the
+offsets journal (` + "`cdcops offsets journal`" + `): the last write at or before T
+per partition. T must lie within what the journal has seen and outside
+its gaps (--allow-gap overrides, with a warning). Unless --dry-run, that
+state is stored in the vault first, so the plan names a verified snapshot.`,
 		Example: `  cdcops offsets restore inventory-connector --snapshot 20261201T101500Z-3fa2c1
+  cdcops offsets restore inventory-connector --to-time 2026-12-01T02:13:00Z --dry-run
   cdcops offsets restore --all --snapshot latest --dry-run
   cdcops offsets restore orders-sink --snapshot 20261201T101500Z-3fa2c1 --via topic -o json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -39,6 +48,8 @@ needs --reason.`,
 	}
 	opts.planFlags.addFlags(cmd.Flags())
 	cmd.Flags().StringVar(&opts.Snapshot, "snapshot", "", "snapshot id (or unique prefix, or latest) to restore")
+	cmd.Flags().StringVar(&opts.ToTime, "to-time", "", "restore the offsets as they stood at this instant, from the offsets journal (RFC 3339 or a duration ago)")
+	cmd.Flags().BoolVar(&opts.AllowGap, "allow-gap", false, "with --to-time: answer even inside a stretch the journal could not see (warns)")
 	cmd.Flags().BoolVar(&opts.All, "all", false, "every connector in the snapshot that Kafka Connect knows")
 	cmd.Flags().BoolVar(&opts.AllowNewPartitions, "allow-new-partitions", false, "also add snapshot partitions the connector has no offset for now")
 	return cmd
@@ -48,6 +59,24 @@ func runOffsetsRestore(ctx context.Context, g *globals, o offsetsRestoreOptions)
 	if o.All == (len(o.Names) > 0) {
 		return usageError{cdcops.Errorf(cdcops.EINVALID, "", "name the connectors to restore, or pass --all (not both)")}
 	}
-	return makePlan(ctx, g, o.planFlags, surgery.Request{Kind: cdcops.PlanRestore, Names: o.Names, All: o.All,
-		Snapshot: o.Snapshot, AllowNewPartitions: o.AllowNewPartitions})
+	req := surgery.Request{Kind: cdcops.PlanRestore, Names: o.Names, All: o.All,
+		Snapshot: o.Snapshot, AllowNewPartitions: o.AllowNewPartitions}
+	if o.ToTime != "" {
+		if o.Snapshot != "" || o.All {
+			return usageError{cdcops.Errorf(cdcops.EINVALID, "", "--to-time names the target itself: drop --snapshot and --all")}
+		}
+		target, err := journalSnapshot(ctx, g, o.Names, o.ToTime, o.AllowGap)
+		if err != nil {
+			return err
+		}
+		req.Target = target
+		if !o.DryRun {
+			id, err := g.storeSnapshot(ctx, target)
+			if err != nil {
+				return err
+			}
+			req.Snapshot = id
+		}
+	}
+	return makePlan(ctx, g, o.planFlags, req)
 }

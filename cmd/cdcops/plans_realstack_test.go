@@ -318,3 +318,13 @@ func TestRealMigrateBetweenWorkers(t *testing.T) {
 	}
 	r.reconcileEqual(p, 3*time.Minute)
 }
+
+// compact is raw JSON without insignificant whitespace (the journal's
+// real-stack test uses it too).
+func compact(raw []byte) string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return string(raw)
+	}
+	return b.String()
+}

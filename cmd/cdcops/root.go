@@ -48,6 +48,9 @@ failed, 2 usage or configuration error, 3 runtime failure.`,
 		newReconcileCmd(g),
 		newPlansCmd(g),
 		newAuditCmd(g),
+		newRepairCmd(g),
+		newMonitorCmd(g),
+		newServeCmd(g),
 	)
 	guardGroups(root)
 	return root
