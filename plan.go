@@ -56,6 +56,23 @@ type Plan struct {
 	// PreChangeSnapshot is the vault snapshot the apply took (rollback source).
 	PreChangeSnapshot string     `json:"pre_change_snapshot,omitempty"`
 	Applied           *time.Time `json:"applied,omitempty"`
+	// Migrate is set for migrate plans: the connector moves from one
+	// Connect cluster to another (KIP-980), its offsets with it.
+	Migrate *Migration `json:"migrate,omitempty"`
+}
+
+// Migration names the two clusters of a migrate plan.
+type Migration struct {
+	From PlanCluster `json:"from"`
+	To   PlanCluster `json:"to"`
+}
+
+// PlanCluster is one Kafka + Connect pair (a clusters: entry of the
+// config); ConnectURL is redacted.
+type PlanCluster struct {
+	Name       string `json:"name"`
+	ConnectURL string `json:"connect_url"`
+	Bootstrap  string `json:"bootstrap"`
 }
 
 // PlanConnector is one connector's part of a plan.

@@ -28,6 +28,8 @@ type ApplyOptions struct {
 	// AfterStep runs after each journaled step (tests use it to crash
 	// the process at a chosen step).
 	AfterStep func(n int, rec cdcops.StepRecord)
+	// MigrateTo is the target cluster of a migrate plan.
+	MigrateTo *Env
 }
 
 // Result is what an apply or rollback did.
@@ -145,6 +147,9 @@ func Apply(ctx context.Context, env Env, id string, opts ApplyOptions) (*Result,
 	if strings.TrimSpace(opts.Reason) == "" {
 		return nil, cdcops.Errorf(cdcops.EINVALID, "say why with --reason TEXT (recorded in the audit log)", "plans apply needs --reason")
 	}
+	if p.Migrate != nil && opts.MigrateTo == nil {
+		return nil, cdcops.Errorf(cdcops.EINVALID, "define the target under clusters: in the config file", "plan %s migrates to cluster %s, which is not configured", id, p.Migrate.To.Name)
+	}
 	if ac := ApprovalCheck(p); !ac.OK && p.Status != cdcops.PlanApplying {
 		if !opts.BreakGlass {
 			return nil, cdcops.Errorf(cdcops.ECONFLICT, fmt.Sprintf("ask someone to run `cdcops plans approve %s`; in an emergency --break-glass --reason TEXT", id),
@@ -175,10 +180,11 @@ func Apply(ctx context.Context, env Env, id string, opts ApplyOptions) (*Result,
 
 func (r *runner) apply(ctx context.Context) (*Result, error) {
 	p := r.p
+	var err error
 	if err := r.forEach(ctx, p.Connectors, StepStop, r.stop); err != nil {
 		return nil, err
 	}
-	if err := r.step(ctx, allConns, StepCheck, r.checkBase); err != nil {
+	if err = r.step(ctx, allConns, StepCheck, r.checkBase); err != nil {
 		if cdcops.ErrorCodeOf(err) == cdcops.ECONFLICT {
 			r.undoStop(ctx)
 			p.Status = cdcops.PlanFailed
@@ -192,7 +198,12 @@ func (r *runner) apply(ctx context.Context) (*Result, error) {
 	if p.PreChangeSnapshot == "" { // resumed after the backup step
 		p.PreChangeSnapshot = r.detail(allConns, StepBackup)
 	}
-	if err := r.finish(ctx, p.Connectors); err != nil {
+	if p.Migrate != nil {
+		err = r.applyMigrate(ctx, *r.opts.MigrateTo)
+	} else {
+		err = r.finish(ctx, p.Connectors)
+	}
+	if err != nil {
 		return nil, err
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)

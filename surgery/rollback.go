@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/connect"
 )
 
 // Rollback puts back the pre-change snapshot the apply took, for the
@@ -47,6 +48,9 @@ func Rollback(ctx context.Context, env Env, id string, opts ApplyOptions) (*Resu
 
 func (r *runner) rollback(ctx context.Context) (*Result, error) {
 	p := r.p
+	if p.Migrate != nil {
+		return r.rollbackMigrate(ctx)
+	}
 	if p.PreChangeSnapshot == "" {
 		applied, err := r.env.State.Steps(ctx, p.ID, "apply")
 		if err != nil {
@@ -109,4 +113,38 @@ func (r *runner) rollback(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Plan: p, Changed: true, Message: "rolled back to pre-change snapshot " + p.PreChangeSnapshot, Steps: r.steps}, nil
+}
+
+// rollbackMigrate stops the connector on the target cluster (if the apply
+// created it) and resumes the original, whose offsets were never touched.
+func (r *runner) rollbackMigrate(ctx context.Context) (*Result, error) {
+	p := r.p
+	if r.opts.MigrateTo == nil {
+		return nil, cdcops.Errorf(cdcops.EINVALID, "define the target under clusters: in the config file", "plan %s migrated to cluster %s, which is not configured", p.ID, p.Migrate.To.Name)
+	}
+	name := p.Connectors[0].Name
+	to := r.opts.MigrateTo.Connect
+	if _, err := to.Get(ctx, name); err == nil {
+		if err := to.Stop(ctx, name); err != nil {
+			return nil, err
+		}
+		if _, err := to.WaitFor(ctx, name, connect.Stopped, r.opts.Timeout); err != nil {
+			return nil, err
+		}
+	} else if cdcops.ErrorCodeOf(err) != cdcops.ENOTFOUND {
+		return nil, err
+	}
+	if !r.opts.NoResume {
+		if err := r.env.Connect.Resume(ctx, name); err != nil {
+			return nil, err
+		}
+		if _, err := r.env.Connect.WaitFor(ctx, name, connect.Running, r.opts.Timeout); err != nil {
+			return nil, err
+		}
+	}
+	p.Status = cdcops.PlanRolledBack
+	if err := r.env.State.UpdatePlan(ctx, p); err != nil {
+		return nil, err
+	}
+	return &Result{Plan: p, Changed: true, Message: fmt.Sprintf("stopped %s on %s; running again on %s", name, p.Migrate.To.Name, p.Migrate.From.Name), Steps: []cdcops.StepRecord{}}, nil
 }

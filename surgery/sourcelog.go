@@ -48,6 +48,10 @@ func checkSourceLog(ctx context.Context, env Env, req Request, p *cdcops.Plan, c
 		gone, detail, err := sourceLogGone(ctx, k, dsn, c, pc.Changes)
 		via := fmt.Sprintf(" (source %s, from %s)", cdcops.RedactDSN(dsn), from)
 		if err != nil {
+			if req.Source.DSN != "" { // asked for by name: a check that cannot run is a refusal
+				return cdcops.Errorf(cdcops.EUNAVAILABLE, "check --source (or drop it to derive the source from the connector's database.* settings)",
+					"source-log check of %s failed: %v%s", pc.Name, err, via)
+			}
 			p.Preconditions = append(p.Preconditions, cdcops.Check{Name: name, OK: false, Detail: "not checked: " + err.Error() + via})
 			continue
 		}

@@ -17,7 +17,6 @@ func newOffsetsCmd(g *globals) *cobra.Command {
   cdcops offsets show inventory-connector
   cdcops offsets backup --all
   cdcops offsets rewind inventory-connector --to-position 0/16B3748
-
   cdcops offsets journal
   cdcops offsets history inventory-connector --since 2h`,
 	}
@@ -29,6 +28,7 @@ func newOffsetsCmd(g *globals) *cobra.Command {
 		newOffsetsRewindCmd(g),
 		newOffsetsSkipCmd(g),
 		newOffsetsResetCmd(g),
+		newOffsetsMigrateCmd(g),
 		newOffsetsJournalCmd(g),
 		newOffsetsHistoryCmd(g),
 	)

@@ -99,7 +99,12 @@ func makePlan(ctx context.Context, g *globals, f planFlags, req surgery.Request)
 	if err != nil {
 		return err
 	}
-	if f.DryRun {
+	return g.storeAndPrint(ctx, env, p, f.DryRun)
+}
+
+// storeAndPrint stores a plan (unless dryRun) and prints it.
+func (g *globals) storeAndPrint(ctx context.Context, env surgery.Env, p *cdcops.Plan, dryRun bool) error {
+	if dryRun {
 		p.Rollback = strings.ReplaceAll(p.Rollback, p.ID, "ID")
 		p.ID, p.Status = "", "dry-run"
 	} else if err := surgery.Store(ctx, env, p); err != nil {
@@ -107,7 +112,7 @@ func makePlan(ctx context.Context, g *globals, f planFlags, req surgery.Request)
 	}
 	return g.print(p, func(w io.Writer) {
 		printPlan(w, p, nil)
-		if f.DryRun {
+		if dryRun {
 			fmt.Fprintln(w, "(dry run: nothing stored)")
 		} else {
 			fmt.Fprintf(w, "next: cdcops plans apply %s --reason TEXT\n", p.ID)

@@ -95,6 +95,10 @@ func runPlansApply(ctx context.Context, g *globals, o plansApplyOptions) error {
 	}
 	defer done()
 	so := o.options(g)
+	env, so.MigrateTo, err = g.migrateEnvs(ctx, env, o.ID)
+	if err != nil {
+		return err
+	}
 	so.Resume, so.BreakGlass = o.Resume, o.BreakGlass
 	if o.BreakGlass {
 		fmt.Fprintf(g.stderr, "WARNING: BREAK-GLASS apply of %s by %s without the required approvals; recorded in the audit log (reason: %s)\n", o.ID, so.Actor, o.Reason)

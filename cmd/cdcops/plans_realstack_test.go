@@ -5,7 +5,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"strconv"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -95,8 +96,7 @@ func TestRealRewindPostgres(t *testing.T) {
 	if _, err := cc.PatchConfig(ctx, p.Source, map[string]*string{"flush.lsn.source": &fls}); err != nil {
 		t.Fatal(err)
 	}
-	// Seen on Connect 4.4: after PATCH /config the connector reported
-	// STOPPED with no tasks; resume is idempotent on a running one.
+	// realPipeline leaves the source STOPPED.
 	if err := cc.Resume(ctx, p.Source); err != nil {
 		t.Fatal(err)
 	}
@@ -176,9 +176,9 @@ func TestRealRewindMariaDBPurgedBinlog(t *testing.T) {
 	if _, err := db.ExecContext(ctx, "PURGE BINARY LOGS TO '"+last+"'"); err != nil {
 		t.Fatal(err)
 	}
-	code, _, errOut := r.runErr("offsets", "rewind", p.Source, "--to-position", "0-1-1", "--source", m.DSN())
+	code, out, errOut := r.runErr("offsets", "rewind", p.Source, "--to-position", "0-1-1", "--source", m.DSN())
 	if code != 3 || !strings.Contains(errOut, "no longer on the server") || !strings.Contains(errOut, "purged") {
-		t.Fatalf("rewind into a purged binlog: exit %d: %s", code, errOut)
+		t.Fatalf("rewind into a purged binlog (purged to %s): exit %d: %s%s", last, code, out, errOut)
 	}
 	if code, out, _ := r.runErr("plans", "list", "-o", "json"); code != 0 || strings.TrimSpace(out) != "[]" {
 		t.Fatalf("a refused plan was stored: %s", out)
@@ -194,6 +194,7 @@ func TestRealSinkSkipPoisonPill(t *testing.T) {
 	b, w, p, r := realPipeline(t, ctx, "postgres")
 	r = withState(t, r)
 	cc := connect.New(w.URL(), connect.WithPollInterval(250*time.Millisecond))
+	r.run(0, "connectors", "resume", p.Source) // realPipeline leaves it STOPPED
 	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()), kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if err != nil {
 		t.Fatal(err)
@@ -213,9 +214,7 @@ func TestRealSinkSkipPoisonPill(t *testing.T) {
 	var id string
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Second) {
 		code, out, errOut := r.runErr("offsets", "skip", p.Sink, "--partition", partition, "--reason", "poison pill", "--dry-run", "-o", "json")
-		var dry cdcops.Plan
-		if code == 0 && json.Unmarshal([]byte(out), &dry) == nil && len(dry.Connectors) == 1 &&
-			compact(dry.Connectors[0].Changes[0].Before) == `{"kafka_offset":`+strconv.FormatInt(pill.Offset, 10)+`}` {
+		if code == 0 && committed(r, p.Sink, p.Topic) == pill.Offset {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -223,20 +222,105 @@ func TestRealSinkSkipPoisonPill(t *testing.T) {
 		}
 	}
 	id = r.planID("offsets", "skip", p.Sink, "--partition", partition, "--reason", "poison pill")
-	loadDone := make(chan struct{})
+	loadDone := make(chan string, 1)
 	go func() {
-		defer close(loadDone)
 		time.Sleep(5 * time.Second)
-		r.runErr("lab", "load", "--db", p.SourceDSN, "--table", p.Table, "--changes", "50", "--rate", "20", "--seed", "13")
+		code, out, errOut := r.runErr("lab", "load", "--db", p.SourceDSN, "--table", p.Table, "--changes", "50", "--rate", "20", "--seed", "13")
+		loadDone <- fmt.Sprintf("exit %d %s %s", code, out, errOut)
 	}()
-	r.run(0, "plans", "apply", id, "--reason", "poison pill", "--timeout", "3m")
-	<-loadDone
-	if st, _ := cc.Status(ctx, p.Sink); !connect.Running.Done(st) {
-		t.Fatalf("sink after the skip: %s", connect.Describe(st))
+	code, out, errOut := r.runErr("plans", "apply", id, "--reason", "poison pill", "--timeout", "2m")
+	load := <-loadDone
+	if code != 0 {
+		_, cur, _ := r.runErr("offsets", "show", p.Sink)
+		t.Fatalf("apply: exit %d %s %s\nload: %s\ntopic end %d; sink now:\n%s", code, out, errOut, load, testenv.TopicEnd(t, ctx, b.Addr(), p.Topic), cur)
+	}
+	// The task recovered: RUNNING, and its group commits past the pill.
+	for deadline := time.Now().Add(4 * time.Minute); ; time.Sleep(2 * time.Second) {
+		st, _ := cc.Status(ctx, p.Sink)
+		if st == nil || !connect.Running.Done(st) {
+			t.Fatalf("sink after the skip: %v", st)
+		}
+		if committed(r, p.Sink, p.Topic) > pill.Offset+1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			src, _ := cc.Status(ctx, p.Source)
+			t.Fatalf("the sink's group did not commit past %d within 4m after the skip (committed %d, topic end %d, source %s; load: %s)",
+				pill.Offset+1, committed(r, p.Sink, p.Topic), testenv.TopicEnd(t, ctx, b.Addr(), p.Topic), connect.Describe(src), load)
+		}
 	}
 	r.reconcileEqual(p, 3*time.Minute)
 }
 
+// committed is the sink's committed offset of topic partition 0, from
+// `offsets show -o json`; -1 when it has none.
+func committed(r *realRun, sink, topic string) int64 {
+	code, out, _ := r.runErr("offsets", "show", sink, "-o", "json")
+	var show showResult
+	if code != 0 || json.Unmarshal([]byte(out), &show) != nil {
+		return -1
+	}
+	for _, g := range show.Groups {
+		if g.Topic == topic && g.Partition == 0 {
+			return g.Offset
+		}
+	}
+	return -1
+}
+
+// Acceptance (issue 11): migrate a Debezium PostgreSQL connector from a
+// Connect 4.4 worker to a Connect 3.9 worker (KIP-980): it runs there from
+// the same offsets, the original stays STOPPED, and the stream goes on.
+func TestRealMigrateBetweenWorkers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
+	defer cancel()
+	b, w, p, r := realPipeline(t, ctx, "postgres")
+	w39 := testenv.RealConnect(t, realstack.Version39)
+	cfg := t.TempDir() + "/cdcops.yaml"
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("clusters:\n  old:\n    connect: %s\n    bootstrap: %s\n  new:\n    connect: %s\n    bootstrap: %s\n",
+		w.URL(), b.Addr(), w39.URL(), b.Addr())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = withState(t, r)
+	r.base = append(r.base, "--config", cfg)
+	old := connect.New(w.URL(), connect.WithPollInterval(250*time.Millisecond))
+	neu := connect.New(w39.URL(), connect.WithPollInterval(250*time.Millisecond))
+	t.Cleanup(func() { neu.Delete(context.Background(), p.Source) })
+	before, err := old.Offsets(ctx, p.Source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := r.planID("offsets", "migrate", p.Source, "--from", "old", "--to", "new")
+	loadDone := make(chan string, 1)
+	go func() {
+		time.Sleep(10 * time.Second)
+		code, out, errOut := r.runErr("lab", "load", "--db", p.SourceDSN, "--table", p.Table, "--changes", "50", "--rate", "10", "--seed", "14")
+		loadDone <- fmt.Sprintf("exit %d %s %s", code, out, errOut)
+	}()
+	r.run(0, "plans", "apply", id, "--reason", "move to the new workers", "--timeout", "3m")
+	t.Log(<-loadDone)
+	if st, _ := old.Status(ctx, p.Source); !connect.Stopped.Done(st) {
+		t.Fatalf("on the old worker: %s", connect.Describe(st))
+	}
+	if st, _ := neu.Status(ctx, p.Source); !connect.Running.Done(st) {
+		t.Fatalf("on the new worker: %s", connect.Describe(st))
+	}
+	var show struct {
+		Steps []cdcops.StepRecord `json:"journal"`
+	}
+	mustJSON(t, r.run(0, "plans", "show", id, "-o", "json"), &show)
+	var verified bool
+	for _, s := range show.Steps {
+		verified = verified || s.Step == "verify" && s.Status == "done"
+	}
+	if !verified || len(before.Offsets) != 1 {
+		t.Fatalf("no verified write of the %d offsets: %+v", len(before.Offsets), show.Steps)
+	}
+	r.reconcileEqual(p, 3*time.Minute)
+}
+
+// compact is raw JSON without insignificant whitespace (the journal's
+// real-stack test uses it too).
 func compact(raw []byte) string {
 	var b bytes.Buffer
 	if err := json.Compact(&b, raw); err != nil {

@@ -41,7 +41,12 @@ func runPlansRollback(ctx context.Context, g *globals, o plansRollbackOptions) e
 		return err
 	}
 	defer done()
-	res, err := surgery.Rollback(ctx, env, o.ID, o.options(g))
+	so := o.options(g)
+	env, so.MigrateTo, err = g.migrateEnvs(ctx, env, o.ID)
+	if err != nil {
+		return err
+	}
+	res, err := surgery.Rollback(ctx, env, o.ID, so)
 	if err != nil {
 		return err
 	}
