@@ -18,7 +18,7 @@ func TestServerInfo(t *testing.T) {
 	}
 	if info["version"] != "4.4.0" || info["commit"] == "" || info["kafka_cluster_id"] != l.Worker().KafkaClusterID() || info["kafka_cluster_id"] == "" {
 		t.Fatalf("server info %v", info)
-	}	// Delta K12 (a documented difference): the lab's bundled plugins report
+	} // Delta K12 (a documented difference): the lab's bundled plugins report
 	// the worker's version, as Kafka's own FileStream connectors do.
 	c, b = r.do("GET", "/connector-plugins", "")
 	var plugins []map[string]string
