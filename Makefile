@@ -1,7 +1,7 @@
 GO ?= go
 BIN := bin/cdcops
 
-.PHONY: build demo test services realstack realstack-if-tools check bench fuzz clean
+.PHONY: build demo test services realstack realstack-if-tools check bench idle-cpu fuzz clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/cdcops
@@ -37,6 +37,10 @@ test: services realstack-if-tools check
 # Benchmarks print their own figures and ratios; they may take minutes.
 bench: services
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+# Idle CPU of `cdcops serve` over 30 s (budget < 1%; docs/monitoring.md).
+idle-cpu:
+	scripts/serve-idle-cpu.sh 30 30s
 
 FUZZTIME ?= 60s
 fuzz:

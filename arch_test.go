@@ -18,7 +18,7 @@ const module = "github.com/cdcops/cdcops"
 var (
 	adapters = []string{"connect", "connectjson", "debezium", "kafka", "reconcile/dialect", "sqlconn", "state", "vault", "vault/snapfile"}
 	// capabilities combine adapters into one job each.
-	capabilities = []string{"backup", "reconcile", "snapshots"}
+	capabilities = []string{"backup", "journal", "monitor", "reconcile", "reconcile/repair", "server", "snapshots"}
 	// testSupport is imported by _test.go files only.
 	testSupport = []string{"internal/benchdata", "internal/snaptest", "internal/testenv", "kafka/kafkatest"}
 )

@@ -69,9 +69,4 @@ func passwordKeys(ctx context.Context, cc *connect.Client, infos map[string]*con
 }
 
 // sinkGroup is a sink connector's consumer group (spec §2.7).
-func sinkGroup(name string, cfg map[string]string) string {
-	if gid := cfg["consumer.override.group.id"]; gid != "" {
-		return gid
-	}
-	return "connect-" + name
-}
+func sinkGroup(name string, cfg map[string]string) string { return connect.SinkGroup(name, cfg) }

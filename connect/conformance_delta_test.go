@@ -58,7 +58,7 @@ func TestConformanceVersionDelta(t *testing.T) {
 		if x.tasksConfig {
 			r.expect(t, "GET tasks-config", 200, "-")
 		} else {
-			r.expectError(t, "GET tasks-config", 404, "HTTP 404 Not Found")
+			r.expectRoutingError(t, "GET tasks-config", 404, "HTTP 404 Not Found")
 		}
 
 		// K5: the plugin version in status (4.1+).
@@ -66,6 +66,20 @@ func TestConformanceVersionDelta(t *testing.T) {
 		conn := decodeJSON[map[string]any](t, "connector status", st["connector"])
 		if _, has := conn["version"]; has != x.statusVersion {
 			t.Errorf("connector status %s: version present=%v, want %v", st["connector"], has, x.statusVersion)
+		}
+		// K5/K12: that version is the plugin's own, as GET /connector-plugins lists it.
+		if x.statusVersion {
+			class := e.source()["connector.class"]
+			plugins := decodeJSON[[]map[string]string](t, "plugins", e.raw("GET", "/connector-plugins", "").Body)
+			listed := ""
+			for _, p := range plugins {
+				if p["class"] == class {
+					listed = p["version"]
+				}
+			}
+			if listed == "" || conn["version"] != listed {
+				t.Errorf("connector status version %v, want the version /connector-plugins lists for %s (%q)", conn["version"], class, listed)
+			}
 		}
 		task := jsonKeys(t, "task status", e.raw("GET", "/connectors/"+n+"/tasks/0/status", "").Body)
 		want := "id,state,worker_id"

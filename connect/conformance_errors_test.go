@@ -82,7 +82,8 @@ func conformErrors(t *testing.T, e *env) {
 
 	// Unknown route: JAX-RS's own 404 in Connect's error body.
 	r := e.raw("GET", "/no/such/route", "")
-	r.expectError(t, "unknown route", 404, "HTTP 404 Not Found")
+	r.expectRoutingError(t, "unknown route", 404, "HTTP 404 Not Found")
+	e.raw("DELETE", "/connectors", "").expectRoutingError(t, "method not allowed", 405, "HTTP 405 Method Not Allowed")
 
 	// Every error body is exactly {"error_code","message"}.
 	var eb map[string]any

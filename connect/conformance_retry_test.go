@@ -19,7 +19,7 @@ const msgRebalance = "Cannot complete request momentarily due to stale configura
 // §1.5 409 during a rebalance (HerderRequestHandler): the worker's fault
 // hook makes it answer 409; the client retries with backoff, gives up
 // after its bound with ECONFLICT carrying the message, and honours ctx.
-func TestConformanceRebalance409(t *testing.T) {
+func TestConformanceLabRebalance409(t *testing.T) {
 	e := newEnv(t)
 	n := name("retry")
 	e.create(n, sourceConfig(pgOffsets), "")
@@ -72,7 +72,7 @@ func TestConformanceRebalance409(t *testing.T) {
 // §1.5 the other answers of an unsettled cluster (HerderRequestHandler):
 // the two other 409s are retried like the rebalance one; the 500 request
 // timeout is not retried and surfaces as EUNAVAILABLE with the message.
-func TestConformanceUnsettledClusterAnswers(t *testing.T) {
+func TestConformanceLabUnsettledClusterAnswers(t *testing.T) {
 	e := newEnv(t)
 	c := connect.New(e.url, connect.WithPollInterval(50*time.Millisecond),
 		connect.WithRetry(connect.Retry{Attempts: 3, Base: 5 * time.Millisecond, Max: 10 * time.Millisecond}))
@@ -120,7 +120,7 @@ func TestConformanceUnsettledClusterAnswers(t *testing.T) {
 
 // §1.1 topics endpoints when the worker set topic.tracking.enable=false or
 // topic.tracking.allow.reset=false: 403 with ConnectorsResource's texts.
-func TestConformanceTopicTrackingDisabled(t *testing.T) {
+func TestConformanceLabTopicTrackingDisabled(t *testing.T) {
 	for _, tt := range []struct {
 		tracking   worker.TopicTracking
 		getStatus  int

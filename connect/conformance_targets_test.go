@@ -28,24 +28,21 @@ var targets = []target{
 	{"real-3.9.1", "3.9.1", func(t *testing.T) *env { return realEnv(t, "3.9.1") }},
 }
 
-// realWorker is where the real stack plugs in: the URL of a real Connect
-// worker of version and its broker's address. Until branch realstack is
-// merged it reports the part missing; then it is
-//
-//	w := testenv.RealConnect(t, version); return w.URL(), testenv.RealKafka(t).Addr()
-//
-// plus `func TestMain(m *testing.M) { testenv.RunMain(m) }` in this package.
-var realWorker = func(t *testing.T, version string) (url, kafka string) {
+// realWorker is where the real stack plugs in: a real Connect worker of
+// version (its URL, its broker's address, its offsets topic). Until
+// branch realstack is merged it reports the part missing; then
+// conformance_real_test.go sets it (and realSource) and adds TestMain.
+var realWorker = func(t *testing.T, version string) (url, kafka, offsetsTopic string) {
 	testenv.Missing(t, "real Kafka Connect "+version, "merge branch realstack (testenv.RealConnect), then `scripts/realstack.sh fetch`")
-	return "", ""
+	return "", "", ""
 }
 
 func realEnv(t *testing.T, version string) *env {
 	t.Helper()
-	url, kafka := realWorker(t, version)
+	url, kafka, topic := realWorker(t, version)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
-	return &env{t: t, url: url, kafka: kafka, version: version, real: true,
+	return &env{t: t, url: url, kafka: kafka, offsetsTopic: topic, version: version, real: true,
 		c: connect.New(url, connect.WithPollInterval(100*time.Millisecond)), ctx: ctx}
 }
 
@@ -87,10 +84,18 @@ func (e *env) expect() expect {
 // source is the config of a source connector that runs on e's worker:
 // the lab's ScriptedSource with Debezium-PostgreSQL-shaped offsets, or on a
 // real worker the connector realSource gives. Each case takes its
-// connectors from here, so swapping the real connector is one place.
-func (e *env) source(kv ...string) map[string]string {
+// connectors from here (or quietSource), so swapping the real connector is
+// one place.
+func (e *env) source(kv ...string) map[string]string { return e.sourceWith(pgOffsets, kv...) }
+
+// quietSource is a source that writes no offsets of its own on the lab
+// (ScriptedSource with none); a real source may write its own partition,
+// which offsetsMap leaves out (realPartitionPrefix).
+func (e *env) quietSource(kv ...string) map[string]string { return e.sourceWith("[]", kv...) }
+
+func (e *env) sourceWith(labOffsets string, kv ...string) map[string]string {
 	if !e.real {
-		return sourceConfig(pgOffsets, kv...)
+		return sourceConfig(labOffsets, kv...)
 	}
 	m := realSource(e)
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -99,11 +104,38 @@ func (e *env) source(kv ...string) map[string]string {
 	return m
 }
 
+// realPartitionPrefix starts the partition key a real source writes for
+// itself ({"server":"<topic.prefix>"}, topic.prefix = dbz_N); cases that
+// check exact offsets use other partitions and ignore this one.
+const realPartitionPrefix = `{"server":"dbz_`
+
 // realSource is the source connector of the real workers: Debezium
 // PostgreSQL needs testenv.RealPostgres (with the realstack merge); it
 // reports the part missing until then.
 var realSource = func(e *env) map[string]string {
 	testenv.Missing(e.t, "a source connector for the real worker (Debezium PostgreSQL on testenv.RealPostgres)", "merge branch realstack")
+	return nil
+}
+
+// sink is the config of a sink connector consuming topic on e's worker:
+// the lab's ScriptedSink, or on a real worker the connector realSink gives
+// (records are produced as schema+payload JSON, so a schema-needing sink
+// such as the Debezium JDBC sink can write them).
+func (e *env) sink(topic string, kv ...string) map[string]string {
+	if !e.real {
+		return sinkConfig(topic, kv...)
+	}
+	m := realSink(e, topic)
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return m
+}
+
+// realSink is the sink connector of the real workers (the Debezium JDBC
+// sink with the realstack merge); it reports the part missing until then.
+var realSink = func(e *env, topic string) map[string]string {
+	testenv.Missing(e.t, "a sink connector for the real worker (Debezium JDBC sink on testenv.RealPostgres)", "merge branch realstack")
 	return nil
 }
 

@@ -101,6 +101,19 @@ func TestGoAndSQLCanonicalFormsAgree(t *testing.T) {
 							t.Errorf("precision %s, normalize %v, row %d:\n go  %q\n sql %q", precision, norm, i+1, goRows[i], sqlRows[i])
 						}
 					}
+					// The aggregates' row (a derived table on PostgreSQL) must
+					// hash the same bytes as well.
+					row, from, where, refs := s.aggSource("", s.keyOrd[0])
+					q := "SELECT " + row + " FROM " + from + whereClause(where) + " ORDER BY " + refs[0]
+					var aggRows []string
+					if err := s.readSQL(ctx, q, nil, 1, func(v [][]byte) error { aggRows = append(aggRows, string(v[0])); return nil }); err != nil {
+						t.Fatal(err)
+					}
+					for i := range goRows {
+						if i >= len(aggRows) || goRows[i] != aggRows[i] {
+							t.Errorf("aggregate row: precision %s, normalize %v, row %d:\n go  %q\n agg %q", precision, norm, i+1, goRows[i], aggRows)
+						}
+					}
 					s.close()
 				}
 			}

@@ -46,6 +46,12 @@ func rangeLess(cmp keyCmp, a, b keyRange) bool {
 // pushdown compares per-range counts and md5 sums computed by the
 // databases, and reads only the ranges whose sums differ.
 func (e *engine) pushdown(ctx context.Context) error {
+	if e.treeOK() {
+		if err := e.tree(ctx); err != nil {
+			return err
+		}
+		return e.flushPending(ctx)
+	}
 	leaf := int64(e.spec.LeafRows)
 	if leaf <= 0 {
 		leaf = defaultLeafRows

@@ -43,6 +43,7 @@ type ColumnInfo struct {
 	Source string `json:"source"`
 	Sink   string `json:"sink"`
 	As     string `json:"compared_as"`
+	Scale  int    `json:"scale,omitempty"` // decimal places a decimal pair is compared at
 	Key    bool   `json:"key,omitempty"`
 }
 
@@ -52,6 +53,13 @@ type Partition struct {
 	SourceRows int64  `json:"source_rows"`
 	SinkRows   int64  `json:"sink_rows"`
 	Equal      bool   `json:"equal"`
+}
+
+// SideBytes is what each side's database connections moved over the
+// network (both directions, protocol bytes); 0 for SQLite files.
+type SideBytes struct {
+	Source int64 `json:"source"`
+	Sink   int64 `json:"sink"`
 }
 
 // Report is the result of one reconciliation; its JSON form is cdcops's
@@ -84,6 +92,7 @@ type Report struct {
 	Ranges             int              `json:"ranges"`
 	RangesDiffering    int              `json:"ranges_differing"`
 	RowsRead           int64            `json:"rows_read"`
+	BytesMoved         SideBytes        `json:"bytes_moved"`
 	Partitions         []Partition      `json:"partitions"`
 	Notes              []string         `json:"notes"`
 }
@@ -114,6 +123,7 @@ func (r *Report) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "mode\t%s (source %s, sink %s; %s)\n", r.Mode, r.SourceMode, r.SinkMode, r.ModeReason)
 	fmt.Fprintf(w, "timestamps\ttruncated to %s, UTC\n", r.TimestampPrecision)
 	fmt.Fprintf(w, "elapsed\t%d ms, %d queries, %d ranges (%d differing), %d rows read\n", r.ElapsedMS, r.Queries, r.Ranges, r.RangesDiffering, r.RowsRead)
+	fmt.Fprintf(w, "bytes moved\tsource %s, sink %s\n", humanBytes(r.BytesMoved.Source), humanBytes(r.BytesMoved.Sink))
 	if len(r.Columns) > 0 {
 		cols := make([]string, 0, len(r.Columns))
 		for c := range r.Columns {
@@ -194,4 +204,15 @@ func (r *Report) Print(w io.Writer, asJSON bool) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	r.WriteTable(tw)
 	return tw.Flush()
+}
+
+// humanBytes prints a byte count the way people read it.
+func humanBytes(n int64) string {
+	switch {
+	case n >= 10<<20:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 10<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d B", n)
 }

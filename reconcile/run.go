@@ -132,14 +132,20 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 			}
 		}()
 	}
-	mode, reason, err := e.chooseMode(ctx)
-	if err != nil {
-		return nil, err
+	mode, reason := "stream", fmt.Sprintf("key filter: %d keys read by key on both sides", len(s.Keys))
+	if s.Keys == nil {
+		if mode, reason, err = e.chooseMode(ctx); err != nil {
+			return nil, err
+		}
+	} else {
+		e.rep.SourceMode, e.rep.SinkMode = "stream", "stream"
 	}
 	e.rep.Mode, e.rep.ModeReason = mode, reason
 	e.log.Debug("reconcile", "mode", mode, "reason", reason, "source_sql", e.src.row)
-	switch mode {
-	case "stream": // both stream: merge-compare once, no aggregates needed
+	switch {
+	case s.Keys != nil: // only the listed keys, read by key on both sides
+		err = e.compareKeys(ctx)
+	case mode == "stream": // both stream: merge-compare once, no aggregates needed
 		err = e.streamAll(ctx)
 	default:
 		err = e.pushdown(ctx)
@@ -161,6 +167,7 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	}
 	e.rep.Queries = int(e.src.queries.Load() + e.dst.queries.Load())
 	e.rep.RowsRead = e.src.rows.Load() + e.dst.rows.Load()
+	e.rep.BytesMoved = SideBytes{Source: e.src.net.total(), Sink: e.dst.net.total()}
 	e.rep.Equal = e.rep.Total() == 0 && e.rep.SourceRows == e.rep.SinkRows
 	for _, pt := range e.rep.Partitions {
 		e.rep.Equal = e.rep.Equal && pt.Equal
@@ -189,7 +196,7 @@ func (e *engine) newReport() *Report {
 		if i < e.p.nKeys {
 			r.Key = append(r.Key, cp.Name)
 		}
-		r.Compared = append(r.Compared, ColumnInfo{Source: cp.Src.Name, Sink: cp.Dst.Name, As: cp.Format.Class.String(), Key: i < e.p.nKeys})
+		r.Compared = append(r.Compared, ColumnInfo{Source: cp.Src.Name, Sink: cp.Dst.Name, As: cp.Format.Class.String(), Scale: scaleOf(cp.Format), Key: i < e.p.nKeys})
 		if i >= e.p.nKeys {
 			r.Columns[cp.Name] = 0
 		}

@@ -37,6 +37,7 @@ type side struct {
 	rawCanon []dialect.Canonicalizer
 	queries  atomic.Int64
 	rows     atomic.Int64
+	net      *meter // bytes moved over the network
 }
 
 func openSide(ctx context.Context, name, dsn string) (*side, error) {
@@ -44,7 +45,14 @@ func openSide(ctx context.Context, name, dsn string) (*side, error) {
 		// Functions reach only connections opened after registration.
 		dialect.RegisterSQLiteFunctions()
 	}
-	db, err := sqlconn.OpenReadOnly(ctx, dsn)
+	m := &meter{}
+	var db *sqlconn.DB
+	var err error
+	if engine, eerr := sqlconn.EngineOf(dsn); eerr == nil && engine != sqlconn.SQLite {
+		db, err = sqlconn.OpenWith(ctx, dsn, sqlconn.Options{Dial: m.dial})
+	} else {
+		db, err = sqlconn.OpenReadOnly(ctx, dsn)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -53,7 +61,7 @@ func openSide(ctx context.Context, name, dsn string) (*side, error) {
 		db.Close()
 		return nil, err
 	}
-	return &side{name: name, db: db, d: d}, nil
+	return &side{name: name, db: db, d: d, net: m}, nil
 }
 
 // begin opens the snapshot connection the side reads everything through.
@@ -131,6 +139,40 @@ func (s *side) setPlan(p *plan, userWhere string) {
 	if w := strings.TrimSpace(userWhere); w != "" {
 		s.where = "(" + w + ")"
 	}
+}
+
+// aggSource is what aggregates read: the canonical row expression to hash,
+// the FROM source and WHERE text for the rows matching w, and extra
+// expressions (a bucket, a partition) as they can be referenced there.
+// With a Splitter dialect each field's text is computed once per row in a
+// derived table instead of once per reference.
+func (s *side) aggSource(w string, extra ...string) (row, from, where string, refs []string) {
+	sp, ok := s.d.(dialect.Splitter)
+	if !ok {
+		return s.row, s.from, w, extra
+	}
+	sel := make([]string, 0, len(s.cols)+len(extra))
+	outer := make([]string, len(s.cols))
+	fixed := make([]int, len(s.cols))
+	for i, col := range s.cols {
+		inner, out := sp.CanonParts(col, s.formats[i])
+		alias := "c" + strconv.Itoa(i)
+		sel = append(sel, inner+" AS "+alias)
+		outer[i] = out(alias)
+		fixed[i] = dialect.FixedLen(s.formats[i])
+	}
+	for j, x := range extra {
+		alias := "x" + strconv.Itoa(j)
+		sel = append(sel, x+" AS "+alias)
+		refs = append(refs, alias)
+	}
+	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + s.from
+	if w != "" {
+		q += " WHERE " + w
+	}
+	// OFFSET 0 keeps the planner from folding the derived table back in
+	// (which would evaluate each field once per reference again).
+	return s.d.Row(outer, fixed), "(" + q + " OFFSET 0) q", "", refs
 }
 
 // keyRange is [Lo, Hi) in key order; nil bounds are open. With Or set it

@@ -40,7 +40,7 @@ func PlanPrune(ctx context.Context, v *vault.Vault, o PruneOptions) ([]PruneDeci
 	cutoff := o.Now.Add(-time.Duration(o.KeepDays) * 24 * time.Hour)
 	out := make([]PruneDecision, len(all))
 	protected := map[string]bool{}
-	for i := len(all) - 1; i >= 0; i-- {
+	for _, i := range vault.ExactFirst(all) { // exact snapshots protect a connector first
 		s := all[i]
 		d := PruneDecision{SnapshotSummary: s}
 		var newConns []string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -59,7 +60,17 @@ func badDSN(dsn string) error {
 }
 
 // Open opens dsn and checks the server answers within ctx.
-func Open(ctx context.Context, dsn string) (*DB, error) {
+func Open(ctx context.Context, dsn string) (*DB, error) { return OpenWith(ctx, dsn, Options{}) }
+
+// Options tune how Open reaches a server.
+type Options struct {
+	// Dial, when set, makes the network connections of PostgreSQL and
+	// MySQL DSNs (e.g. to count the bytes they move); SQLite ignores it.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
 	engine, err := EngineOf(dsn)
 	if err != nil {
 		return nil, err
@@ -76,6 +87,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 			return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
 		}
+		if o.Dial != nil {
+			cfg.DialFunc = o.Dial
+		}
 		db = stdlib.OpenDB(*cfg)
 	case MySQL:
 		driverDSN, derr := MySQLDriverDSN(dsn)
@@ -85,6 +99,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		cfg, perr := mysql.ParseDSN(driverDSN)
 		if perr != nil {
 			return nil, badDSN(dsn)
+		}
+		if o.Dial != nil {
+			cfg.DialFunc = o.Dial
 		}
 		conn, cerr := mysql.NewConnector(cfg)
 		if cerr != nil {

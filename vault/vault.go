@@ -327,15 +327,34 @@ func (v *Vault) unavailable(what string, err error) error {
 	return cdcops.Errorf(cdcops.EUNAVAILABLE, "check the vault URL and its credentials", "vault %s: %s: %w", v.url, what, err)
 }
 
+// ExactFirst orders the indices of all (oldest first, as List returns
+// them) newest first, with every snapshot read from the offsets topics —
+// the exact bytes a restore writes back — before every REST one, whose
+// offsets Connect re-encoded. "latest" and prune's "newest good snapshot of
+// a connector" use this order, so a REST snapshot never wins over an exact
+// one.
+func ExactFirst(all []cdcops.SnapshotSummary) []int {
+	var exact, rest []int
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i].Via == "rest" {
+			rest = append(rest, i)
+		} else {
+			exact = append(exact, i)
+		}
+	}
+	return append(exact, rest...)
+}
+
 // Resolve turns a reference into a snapshot summary: an exact id, a
-// unique id prefix, or "latest".
+// unique id prefix, or "latest" (the newest topic snapshot; the newest REST
+// one only when there is no topic snapshot, see ExactFirst).
 func (v *Vault) Resolve(ctx context.Context, ref string) (cdcops.SnapshotSummary, error) {
 	all, err := v.List(ctx)
 	if err != nil {
 		return cdcops.SnapshotSummary{}, err
 	}
 	if ref == "latest" && len(all) > 0 {
-		return all[len(all)-1], nil
+		return all[ExactFirst(all)[0]], nil
 	}
 	var hits []cdcops.SnapshotSummary
 	for _, s := range all {

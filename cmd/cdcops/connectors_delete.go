@@ -68,7 +68,10 @@ func runConnectorsDelete(ctx context.Context, g *globals, opts connectorsDeleteO
 	if err := c.Delete(ctx, opts.Name); err != nil {
 		return fmt.Errorf("delete connector %s: %w", opts.Name, err)
 	}
-	if err := c.WaitGone(ctx, opts.Name, opts.Timeout); err != nil {
+	stop := g.startProgress("waiting for "+opts.Name+" to be gone", nil)
+	err = c.WaitGone(ctx, opts.Name, opts.Timeout)
+	stop()
+	if err != nil {
 		return err
 	}
 	return g.print(out, func(w io.Writer) {

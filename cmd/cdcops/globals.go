@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/monitor"
 )
 
 // globals holds the global flags, the loaded config and the process's
@@ -69,6 +70,15 @@ type Config struct {
 	State     string             `yaml:"state"`
 	Vault     VaultConfig        `yaml:"vault"`
 	Clusters  map[string]Cluster `yaml:"clusters"`
+	Monitor   monitor.Config     `yaml:"monitor"`
+	Approvals ApprovalsConfig    `yaml:"approvals"`
+}
+
+// ApprovalsConfig is the approval rule for offset plans: required people
+// in all, the author counting as one (2 = the two-person rule: one other
+// person must approve, and nobody approves their own plan).
+type ApprovalsConfig struct {
+	Required int `yaml:"required"`
 }
 
 // Cluster names one Kafka + Connect pair; --cluster selects it.

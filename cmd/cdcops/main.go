@@ -29,7 +29,12 @@ func main() {
 // 1 differences found or a check failed, 2 usage or configuration error,
 // 3 runtime failure. Tests call it directly.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	return mainWith(ctx, args, stdin, stdout, stderr, os.Getenv)
+}
+
+// mainWith is Main with the environment given (tests set CDCOPS_USER).
+func mainWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	root := newRootCmd(g)
 	root.SetArgs(args)
 	root.SetIn(stdin)

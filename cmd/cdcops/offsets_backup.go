@@ -20,6 +20,8 @@ type offsetsBackupOptions struct {
 	AllowEmpty   bool
 	AllowPartial bool
 	DedupeWindow time.Duration
+	At           string // materialise from the journal at this instant
+	AllowGap     bool
 }
 
 func newOffsetsBackupCmd(g *globals) *cobra.Command {
@@ -41,7 +43,8 @@ stored and that snapshot's id is printed. Safe to run from cron: no prompts,
 stable exit codes.`,
 		Example: `  cdcops offsets backup --all
   cdcops offsets backup inventory-connector orders-sink --vault 's3://backups?region=eu-west-1&prefix=cdcops/'
-  cdcops offsets backup --all --via rest -o json`,
+  cdcops offsets backup --all --via rest -o json
+  cdcops offsets backup inventory-connector --at 2026-12-01T02:13:00Z   # from the journal`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Names = args
 			return runOffsetsBackup(cmd.Context(), g, opts)
@@ -52,6 +55,8 @@ stable exit codes.`,
 	cmd.Flags().BoolVar(&opts.AllowEmpty, "allow-empty", false, "store the backup even if it is empty or misses a named connector")
 	cmd.Flags().BoolVar(&opts.AllowPartial, "allow-partial", false, "store the offsets topics alone when Kafka Connect cannot be read (no sink groups, no configs)")
 	cmd.Flags().DurationVar(&opts.DedupeWindow, "dedupe-window", time.Hour, "store nothing when a snapshot this recent holds identical content (0 = always store)")
+	cmd.Flags().StringVar(&opts.At, "at", "", "store the offsets as they stood at this instant, from `cdcops offsets journal` (RFC 3339 or a duration ago)")
+	cmd.Flags().BoolVar(&opts.AllowGap, "allow-gap", false, "with --at: answer even inside a stretch the journal could not see (warns)")
 	return cmd
 }
 
@@ -79,6 +84,9 @@ func runOffsetsBackup(ctx context.Context, g *globals, o offsetsBackupOptions) e
 
 // backupOffsets takes a backup and stores it; the lab demo calls it too.
 func backupOffsets(ctx context.Context, g *globals, o offsetsBackupOptions) (backup.Result, error) {
+	if o.At != "" {
+		return backupAt(ctx, g, o)
+	}
 	bo := backup.Options{Names: o.Names, All: o.All, Via: o.Via, Topics: o.Topics, AllowEmpty: o.AllowEmpty,
 		AllowPartial: o.AllowPartial, DedupeWindow: o.DedupeWindow}
 	// Bad flags are reported before the vault is opened.
@@ -90,6 +98,7 @@ func backupOffsets(ctx context.Context, g *globals, o offsetsBackupOptions) (bac
 		return backup.Result{}, err
 	}
 	defer v.Close()
+	defer g.startProgress("offsets backup: reading and storing offsets", nil)()
 	return backup.Take(ctx, g.backupSources(), v, bo)
 }
 

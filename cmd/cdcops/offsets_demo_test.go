@@ -141,7 +141,7 @@ func TestLabBackupIncludesSinkGroupAndRESTShow(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &show); code != 0 || err != nil || len(show.Offsets) != 1 || show.Offsets[0].Written == nil {
 		t.Fatalf("show --via rest: %d %v %s %s", code, err, out, errOut)
 	}
-	if show.Offsets[0].Decoded.Kind != "postgresql" || !strings.HasPrefix(show.Offsets[0].Location, "connect-offsets[") {
+	if show.Offsets[0].Decoded.Kind != "postgresql" || !strings.HasPrefix(show.Offsets[0].location(), "connect-offsets[") {
 		t.Errorf("show --via rest: %+v", show.Offsets[0])
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -21,16 +20,6 @@ func (g *globals) print(v any, table func(w io.Writer)) error {
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 	table(tw)
 	return tw.Flush()
-}
-
-// stderrIsTerminal decides whether progress is drawn: only for a person.
-func (g *globals) stderrIsTerminal() bool {
-	f, ok := g.stderr.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // jsonError is the one error object of docs/json.md.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -47,9 +48,39 @@ func openRunOutputs(_ context.Context, g *globals, o *reconcileOptions) (*runOut
 	return out, nil
 }
 
-// record stores a finished run; a store that refuses it is logged, not
-// fatal, because the comparison itself succeeded.
-func (r *runOutputs) recordRun(ctx context.Context, started time.Time, rep *reconcile.Report) {
+// runKeys collects one run's differing keys for the state store.
+type runKeys struct {
+	mu   sync.Mutex
+	keys []state.RunKey
+}
+
+// sink is the DiffSink of one run: it keeps the key for the store
+// (--record) and writes the diff file; table, when set, tags diff-file
+// lines (--pairs).
+func (r *runOutputs) sink(keys *runKeys, table string) func(reconcile.Difference) {
+	if !r.record && r.diffs == nil {
+		return nil
+	}
+	return func(d reconcile.Difference) {
+		if r.record {
+			keys.mu.Lock()
+			keys.keys = append(keys.keys, state.RunKey{Kind: d.Kind, Key: d.Key})
+			keys.mu.Unlock()
+		}
+		if r.diffs != nil {
+			if table != "" {
+				d.Key = maps.Clone(d.Key) // never write into what the engine handed over
+				d.Key["_table"] = table
+			}
+			r.diffs.write(d)
+		}
+	}
+}
+
+// recordRun stores a finished run and its differing keys; a store that
+// refuses it is logged, not fatal, because the comparison itself
+// succeeded.
+func (r *runOutputs) recordRun(ctx context.Context, started time.Time, rep *reconcile.Report, keys *runKeys) {
 	if !r.record {
 		return
 	}
@@ -64,7 +95,7 @@ func (r *runOutputs) recordRun(ctx context.Context, started time.Time, rep *reco
 		}
 		r.store = store
 	}
-	if err := recordRun(ctx, r.store, started, rep); err != nil {
+	if err := recordRun(ctx, r.store, started, rep, keys.keys); err != nil {
 		r.g.log.Warn("could not record the run in the state store", "state", r.store.Name(), "err", err)
 	}
 }
@@ -93,18 +124,21 @@ func (r *runOutputs) close() error {
 	return err
 }
 
-func recordRun(ctx context.Context, store *state.Store, started time.Time, rep *reconcile.Report) error {
+func recordRun(ctx context.Context, store *state.Store, started time.Time, rep *reconcile.Report, keys []state.RunKey) error {
 	summary, err := json.Marshal(rep)
 	if err != nil {
 		return err
 	}
-	_, err = store.AddReconcileRun(ctx, state.ReconcileRun{
+	id, err := store.AddReconcileRun(ctx, state.ReconcileRun{
 		Started: started, ElapsedMS: rep.ElapsedMS, Source: cdcops.RedactDSN(rep.Source), Sink: cdcops.RedactDSN(rep.Sink),
 		SourceTable: rep.SourceTable, SinkTable: rep.SinkTable, Equal: rep.Equal,
 		SourceRows: rep.SourceRows, SinkRows: rep.SinkRows, Missing: rep.Missing, Extra: rep.Extra,
 		Changed: rep.Changed, Duplicates: rep.Duplicates, Summary: summary,
 	})
-	return err
+	if err != nil || len(keys) == 0 {
+		return err
+	}
+	return store.AddReconcileRunKeys(ctx, id, keys)
 }
 
 // diffWriter writes differences as JSON lines, or as CSV when the file

@@ -46,6 +46,11 @@ failed, 2 usage or configuration error, 3 runtime failure.`,
 		newOffsetsCmd(g),
 		newSnapshotsCmd(g),
 		newReconcileCmd(g),
+		newPlansCmd(g),
+		newAuditCmd(g),
+		newRepairCmd(g),
+		newMonitorCmd(g),
+		newServeCmd(g),
 	)
 	guardGroups(root)
 	return root

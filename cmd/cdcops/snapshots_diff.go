@@ -40,11 +40,13 @@ the current state the same way A was taken (same connectors, same --via).`,
 }
 
 func runSnapshotsDiff(ctx context.Context, g *globals, o snapshotsDiffOptions) error {
+	stop := g.startProgress("snapshots diff "+o.A+" "+o.B, nil)
 	res, err := diffSnapshots(ctx, g, o)
+	stop()
 	if err != nil {
 		return err
 	}
-	if err := g.print(res, func(w io.Writer) {
+	if err := g.print(newDiffView(res), func(w io.Writer) {
 		fmt.Fprintf(w, "# %s → %s: %d changed, %d unchanged\n", res.A, res.B, len(res.Entries), res.Unchanged)
 		fmt.Fprintln(w, "CONNECTOR\tPARTITION\tCHANGE\tDELTA")
 		for _, e := range res.Entries {

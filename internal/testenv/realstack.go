@@ -82,8 +82,10 @@ func RealCache(t testing.TB) realstack.Cache {
 	return c
 }
 
-// needJava skips (fails in CI) when java or the fetched jars are missing.
-func needJava(t testing.TB) realstack.Cache {
+// RealJars returns the jar cache, skipping the test (failing it when CI is
+// set) when java or the fetched jars are missing: for tests that start the
+// real stack themselves (a `lab up --real` process, say).
+func RealJars(t testing.TB) realstack.Cache {
 	t.Helper()
 	if _, err := exec.LookPath("java"); err != nil {
 		Missing(t, "Java", "install a JDK 17+ (apt-get install -y openjdk-17-jre-headless maven), then "+realstack.FetchHint)
@@ -133,7 +135,7 @@ func realPart(t testing.TB, name string, start func(ctx context.Context, dir str
 // the tests of this binary.
 func RealKafka(t testing.TB) *realstack.Broker {
 	t.Helper()
-	cache := needJava(t)
+	cache := RealJars(t)
 	real.mu.Lock()
 	defer real.mu.Unlock()
 	return realKafkaLocked(t, cache)
@@ -156,7 +158,7 @@ func realKafkaLocked(t testing.TB, cache realstack.Cache) *realstack.Broker {
 // internal topics; shared by the tests of this binary.
 func RealConnect(t testing.TB, version string) *realstack.Worker {
 	t.Helper()
-	cache := needJava(t)
+	cache := RealJars(t)
 	real.mu.Lock()
 	defer real.mu.Unlock()
 	if w := real.workers[version]; w != nil {

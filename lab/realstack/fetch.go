@@ -13,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // The poms pin every version; fetch.sh resolves them. Both are embedded so
@@ -63,11 +64,15 @@ func (c Cache) Dir(name string) string {
 // Classpath is the java -cp value for a worker classpath component.
 func (c Cache) Classpath(name string) string { return filepath.Join(c.Dir(name), "*") }
 
-// Missing lists the components not fetched, or fetched from another pom
-// (fetch.sh writes the pom's sha256 into a .fetched marker when done).
-func (c Cache) Missing() []string {
+// Missing lists the components (of names, or of all) not fetched, or
+// fetched from another pom (fetch.sh writes the pom's sha256 into a
+// .fetched marker when done).
+func (c Cache) Missing(names ...string) []string {
+	if len(names) == 0 {
+		names = components()
+	}
 	var out []string
-	for _, name := range components() {
+	for _, name := range names {
 		pom, _ := fetchFiles.ReadFile(path.Join("maven", name, "pom.xml"))
 		sum := sha256.Sum256(pom)
 		got, err := os.ReadFile(filepath.Join(c.Dir(name), ".fetched"))
@@ -97,11 +102,11 @@ func Tools() string {
 	return ""
 }
 
-// Fetch fills the cache with what is missing by running the embedded
-// fetch.sh (Maven, once per machine; offline when nothing is missing).
-// Progress lines go to progress.
-func (c Cache) Fetch(ctx context.Context, progress io.Writer) error {
-	if len(c.Missing()) == 0 {
+// Fetch fills the cache with what is missing of names (default: every
+// component) by running the embedded fetch.sh (Maven, once per machine;
+// offline when nothing is missing). Progress lines go to progress.
+func (c Cache) Fetch(ctx context.Context, progress io.Writer, names ...string) error {
+	if len(c.Missing(names...)) == 0 {
 		return nil
 	}
 	if t := Tools(); t != "" {
@@ -115,15 +120,18 @@ func (c Cache) Fetch(ctx context.Context, progress io.Writer) error {
 	if err := os.CopyFS(tmp, fetchFiles); err != nil {
 		return fmt.Errorf("realstack fetch: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, "bash", filepath.Join(tmp, "fetch.sh"), "fetch")
+	cmd := exec.CommandContext(ctx, "bash", append([]string{filepath.Join(tmp, "fetch.sh"), "fetch"}, names...)...)
 	cmd.Env = append(os.Environ(),
 		"CDCOPS_REALSTACK_CACHE="+string(c),
 		"CDCOPS_REALSTACK_POMS="+filepath.Join(tmp, "maven"))
 	cmd.Stdout, cmd.Stderr = progress, progress
+	// Cancelling ends the whole group: the mvn JVMs, not just bash.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("realstack fetch into %s: %w (see the lines above)", c, err)
 	}
-	if m := c.Missing(); len(m) > 0 {
+	if m := c.Missing(names...); len(m) > 0 {
 		return fmt.Errorf("realstack fetch: still missing %v in %s", m, c)
 	}
 	return nil

@@ -4,6 +4,7 @@
 # per machine; offline after. Versions are pinned in lab/realstack/maven/*/pom.xml.
 #
 #   scripts/realstack.sh fetch    # resolve what is missing (prints progress)
+#   scripts/realstack.sh fetch kafka-4.4.0 ...   # only these components
 #   scripts/realstack.sh check    # exit 0 when everything is fetched
 #   scripts/realstack.sh dir      # print the cache directory
 #
@@ -36,7 +37,7 @@ fetch_one() {
   dest=$(dest_of "$c")
   tmp=$dest.tmp.$$
   mkdir -p "$(dirname "$dest")"
-  rm -rf "$tmp"
+  rm -rf "$dest".tmp.*  # left by an interrupted fetch
   trap 'rm -rf "$tmp"' EXIT
   log "fetching $c (Maven Central) ..."
   if ! mvn -q -B -f "$poms/$c/pom.xml" dependency:copy-dependencies \
@@ -60,6 +61,8 @@ fetch_one() {
 }
 
 cmd=${1:-fetch}
+shift || true
+wanted() { if [ $# -gt 0 ]; then printf '%s\n' "$@"; else components; fi; }
 case $cmd in
   dir) echo "$cache" ;;
   check)
@@ -71,12 +74,21 @@ case $cmd in
     command -v java >/dev/null || { log "java not found: apt-get install -y openjdk-17-jre-headless"; exit 3; }
     start=$(date +%s)
     todo=()
-    for c in $(components); do fetched "$c" || todo+=("$c"); done
+    for c in $(wanted "$@"); do
+      [ -f "$poms/$c/pom.xml" ] || { log "no component $c (have: $(components | tr '\n' ' '))"; exit 2; }
+      fetched "$c" || todo+=("$c")
+    done
     if [ ${#todo[@]} -eq 0 ]; then log "all fetched in $cache"; exit 0; fi
-    i=0
-    for c in "${todo[@]}"; do
-      i=$((i + 1))
-      log "[$i/${#todo[@]}]"
+    # Components resolve in parallel: a cold fetch is bound by Maven's
+    # one-POM-at-a-time resolution, not by bandwidth. One that fails (two
+    # writers of the same ~/.m2 file, say) is retried alone.
+    log "fetching ${#todo[@]} components in parallel: ${todo[*]}"
+    pids=()
+    for c in "${todo[@]}"; do fetch_one "$c" & pids+=($!); done
+    retry=()
+    for i in "${!todo[@]}"; do wait "${pids[$i]}" || retry+=("${todo[$i]}"); done
+    for c in ${retry[@]+"${retry[@]}"}; do
+      log "retrying $c alone"
       fetch_one "$c" || exit 3
     done
     log "done in $(( $(date +%s) - start ))s: $cache" ;;

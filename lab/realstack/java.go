@@ -42,7 +42,7 @@ func javaCmd(cache Cache, component, heap, dir, main string, args ...string) (*e
 	if err != nil {
 		return nil, fmt.Errorf("java not found on PATH (install a JDK 17+: apt-get install -y openjdk-17-jre-headless)")
 	}
-	if m := cache.Missing(); contains(m, component) {
+	if len(cache.Missing(component)) > 0 {
 		return nil, fmt.Errorf("%s is not fetched into %s: %s", component, cache, FetchHint)
 	}
 	var logFlag string
@@ -67,15 +67,6 @@ func javaCmd(cache Cache, component, heap, dir, main string, args ...string) (*e
 func hasJar(dir, prefix string) bool {
 	m, _ := filepath.Glob(filepath.Join(dir, prefix+"*.jar"))
 	return len(m) > 0
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // writeProperties writes a Java properties file, keys sorted.

@@ -65,24 +65,24 @@ func StartMariaDB(ctx context.Context, o MariaDBOptions) (*MariaDB, error) {
 		return nil, err
 	}
 	log := filepath.Join(o.Dir, "mariadb.log")
-	var userFlag []string
-	if su != nil {
-		userFlag = []string{"--user=" + su.name}
-	}
+	// As root both run as mysql through the kernel (not --user=mysql):
+	// mariadbd's own setuid would clear the parent-death signal that kills
+	// it should cdcops die without a Close.
 	if _, err := os.Stat(filepath.Join(data, "mysql")); err != nil {
-		args := append([]string{"--no-defaults", "--datadir=" + data, "--auth-root-authentication-method=normal", "--skip-test-db"}, userFlag...)
-		if _, err := runTool(ctx, "mariadb-install-db", exec.Command(installDB, args...), log); err != nil {
+		cmd := exec.Command(installDB, "--no-defaults", "--datadir="+data, "--auth-root-authentication-method=normal", "--skip-test-db")
+		asUser(cmd, su)
+		if _, err := runTool(ctx, "mariadb-install-db", cmd, log); err != nil {
 			return nil, err
 		}
 	}
-	args := append([]string{"--no-defaults", "--datadir=" + data}, userFlag...)
-	args = append(args,
+	cmd := exec.Command(mariadbd, "--no-defaults", "--datadir="+data,
 		"--port="+strconv.Itoa(port), "--bind-address=127.0.0.1",
 		"--socket="+filepath.Join(data, "m.sock"), "--pid-file="+filepath.Join(data, "m.pid"),
 		"--log-bin="+filepath.Join(data, "binlog"), "--binlog-format=ROW", "--binlog-row-image=FULL",
 		"--server-id="+strconv.Itoa(o.ServerID), "--log-slave-updates", "--gtid-strict-mode=ON",
 		"--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=2")
-	p, err := startProc("mariadbd", exec.Command(mariadbd, args...), log)
+	asUser(cmd, su)
+	p, err := startProc("mariadbd", cmd, log)
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,9 @@ type PipelineOptions struct {
 	// [a-z0-9_] and a unique name per test.
 	Name string
 	Rows int // rows in the source table before capture starts; default 20
+	// SourceConfig is added to (and overrides) the source connector's
+	// config, e.g. signal.* keys.
+	SourceConfig map[string]string
 }
 
 // Pipeline is a Debezium source on a private database's customers table
@@ -118,6 +121,9 @@ func StartPipeline(ctx context.Context, o PipelineOptions) (*Pipeline, error) {
 		}
 	}
 	source["tasks.max"] = "1"
+	for k, v := range o.SourceConfig {
+		source[k] = v
+	}
 	for k, v := range map[string]string{
 		"connector.class":        JDBCSinkClass,
 		"tasks.max":              "1",

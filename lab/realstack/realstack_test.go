@@ -1,14 +1,18 @@
 package realstack_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,7 +20,39 @@ import (
 	"github.com/cdcops/cdcops/lab/realstack"
 )
 
-func TestMain(m *testing.M) { testenv.RunMain(m) }
+// childEnv makes the test binary a child that starts servers in the dir it
+// names and waits to be killed (see TestNoStraysWhenTheStarterDies).
+const childEnv = "CDCOPS_REALSTACK_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(childEnv); dir != "" {
+		runChild(dir)
+		return
+	}
+	testenv.RunMain(m)
+}
+
+// runChild starts a broker, PostgreSQL and MariaDB in dir, says "ready"
+// and blocks; what the parent test then kills.
+func runChild(dir string) {
+	realstack.KillOnSignal()
+	ctx := context.Background()
+	cache := realstack.Cache(os.Getenv("CDCOPS_REALSTACK_TEST_CACHE"))
+	if _, err := realstack.StartBroker(ctx, realstack.BrokerOptions{Cache: cache, Dir: filepath.Join(dir, "kafka")}); err != nil {
+		fmt.Println("broker:", err)
+		os.Exit(1)
+	}
+	if _, err := realstack.StartPostgres(ctx, realstack.PostgresOptions{Dir: filepath.Join(dir, "pg")}); err != nil {
+		fmt.Println("postgres:", err)
+		os.Exit(1)
+	}
+	if _, err := realstack.StartMariaDB(ctx, realstack.MariaDBOptions{Dir: filepath.Join(dir, "mdb")}); err != nil {
+		fmt.Println("mariadb:", err)
+		os.Exit(1)
+	}
+	fmt.Println("ready")
+	select {}
+}
 
 // getJSON GETs url and decodes the body into v.
 func getJSON(t *testing.T, url string, v any) {
@@ -177,4 +213,65 @@ func TestFailedStartLeavesNoProcess(t *testing.T) {
 func alive(pid int) bool {
 	_, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid)))
 	return err == nil
+}
+
+// Whoever started the servers dies - by Ctrl-C (SIGINT, handled by
+// KillOnSignal) or by SIGKILL (no handler runs; the parent-death signal
+// does it) - and no server of it survives.
+func TestNoStraysWhenTheStarterDies(t *testing.T) {
+	cache := testenv.RealJars(t)
+	testenv.RealPostgres(t) // skips (fails in CI) without the database servers
+	testenv.RealMariaDB(t)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir, err := os.MkdirTemp("", "cdcops-realstack-child-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer os.RemoveAll(dir)
+			os.Chmod(dir, 0o755)
+			cmd := exec.Command(exe)
+			cmd.Env = append(os.Environ(), childEnv+"="+dir, "CDCOPS_REALSTACK_TEST_CACHE="+string(cache))
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			line := make(chan string, 1)
+			go func() {
+				b, _ := bufio.NewReader(out).ReadString('\n')
+				line <- b
+			}()
+			select {
+			case l := <-line:
+				if strings.TrimSpace(l) != "ready" {
+					cmd.Process.Kill()
+					cmd.Wait()
+					t.Fatalf("child: %q", l)
+				}
+			case <-time.After(3 * time.Minute):
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatal("child not ready after 3 minutes")
+			}
+			if n := len(testenv.ProcessesMentioning(dir)); n < 3 {
+				t.Fatalf("only %d server processes in %s while running", n, dir)
+			}
+			cmd.Process.Signal(sig)
+			cmd.Wait()
+			var left []string
+			for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+				if left = testenv.ProcessesMentioning(dir); len(left) == 0 {
+					return
+				}
+			}
+			t.Errorf("after %v to the starter, still running: %v", sig, left)
+		})
+	}
 }

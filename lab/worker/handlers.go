@@ -106,7 +106,7 @@ func (w *Worker) handleCreate(rw http.ResponseWriter, r *http.Request, _ []strin
 	}
 	name = strings.TrimSpace(name)
 	cfgVal, _ := obj.Get("config")
-	cfg, keys, rerr := configFromJSON(cfgVal)
+	cfg, rerr := configFromJSON(cfgVal)
 	if rerr != nil {
 		writeRestError(rw, rerr)
 		return
@@ -124,11 +124,11 @@ func (w *Worker) handleCreate(rw http.ResponseWriter, r *http.Request, _ []strin
 			return
 		}
 	}
-	if rerr := checkName(name, cfg, &keys); rerr != nil {
+	if rerr := checkName(name, cfg); rerr != nil {
 		writeRestError(rw, rerr)
 		return
 	}
-	info, _, rerr := w.putConfig(r.Context(), name, cfg, keys, false, initial)
+	info, _, rerr := w.putConfig(r.Context(), name, cfg, false, initial)
 	if rerr != nil {
 		writeRestError(rw, rerr)
 		return
@@ -138,12 +138,9 @@ func (w *Worker) handleCreate(rw http.ResponseWriter, r *http.Request, _ []strin
 }
 
 // checkName is ConnectorsResource.checkAndPutConnectorConfigName.
-func checkName(name string, cfg map[string]string, keys *[]string) *restError {
+func checkName(name string, cfg map[string]string) *restError {
 	if inCfg, ok := cfg["name"]; ok && inCfg != name {
 		return errBadRequest(msgNameMismatch(inCfg, name))
-	}
-	if _, ok := cfg["name"]; !ok {
-		*keys = append(*keys, "name")
 	}
 	cfg["name"] = name
 	return nil
@@ -151,34 +148,33 @@ func checkName(name string, cfg map[string]string, keys *[]string) *restError {
 
 // configFromJSON reads a Map<String,String> the way Jackson coerces it:
 // scalars become their text; null values are a config error.
-func configFromJSON(v any) (map[string]string, []string, *restError) {
+func configFromJSON(v any) (map[string]string, *restError) {
 	obj, ok := v.(connectjson.Object)
 	if v == nil {
-		return map[string]string{}, nil, nil
+		return map[string]string{}, nil
 	}
 	if !ok {
-		return nil, nil, errInternal("Cannot deserialize value of type `java.util.LinkedHashMap<java.lang.String,java.lang.String>` from non-object value")
+		return nil, errInternal("Cannot deserialize value of type `java.util.LinkedHashMap<java.lang.String,java.lang.String>` from non-object value")
 	}
 	cfg := map[string]string{}
-	var keys, nulls []string
+	var nulls []string
 	for _, f := range obj {
-		keys = append(keys, f.Key)
 		switch x := f.Value.(type) {
 		case string:
 			cfg[f.Key] = x
 		case nil:
 			nulls = append(nulls, "Null value can not be supplied as the configuration value.")
 		case connectjson.Object, []any:
-			return nil, nil, errInternal("Cannot deserialize value of type `java.lang.String` from Object value (token `JsonToken.START_OBJECT`)")
+			return nil, errInternal("Cannot deserialize value of type `java.lang.String` from Object value (token `JsonToken.START_OBJECT`)")
 		default:
 			b, _ := connectjson.Encode(x)
 			cfg[f.Key] = string(b)
 		}
 	}
 	if len(nulls) > 0 {
-		return nil, nil, errBadRequest(msgConfigInvalid(nulls))
+		return nil, errBadRequest(msgConfigInvalid(nulls))
 	}
-	return cfg, keys, nil
+	return cfg, nil
 }
 
 func (w *Worker) handleInfo(rw http.ResponseWriter, _ *http.Request, s []string) {
@@ -202,15 +198,15 @@ func (w *Worker) handlePutConfig(rw http.ResponseWriter, r *http.Request, s []st
 		writeError(rw, http.StatusInternalServerError, "Cannot deserialize the connector config: "+err.Error())
 		return
 	}
-	cfg, keys, rerr := configFromJSON(v)
+	cfg, rerr := configFromJSON(v)
 	if rerr == nil {
-		rerr = checkName(s[1], cfg, &keys)
+		rerr = checkName(s[1], cfg)
 	}
 	if rerr != nil {
 		writeRestError(rw, rerr)
 		return
 	}
-	info, created, rerr := w.putConfig(r.Context(), s[1], cfg, keys, true, "")
+	info, created, rerr := w.putConfig(r.Context(), s[1], cfg, true, "")
 	if rerr != nil {
 		writeRestError(rw, rerr)
 		return
@@ -250,11 +246,6 @@ func (w *Worker) handlePatchConfig(rw http.ResponseWriter, r *http.Request, s []
 		return
 	}
 	cur := ci.Config
-	keys := make([]string, 0, len(cur))
-	for k := range cur {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	for _, f := range patch {
 		if f.Value == nil {
 			delete(cur, f.Key)
@@ -265,18 +256,9 @@ func (w *Worker) handlePatchConfig(rw http.ResponseWriter, r *http.Request, s []
 			raw, _ := connectjson.Encode(f.Value)
 			sv = string(raw)
 		}
-		if _, had := cur[f.Key]; !had {
-			keys = append(keys, f.Key)
-		}
 		cur[f.Key] = sv
 	}
-	kept := keys[:0]
-	for _, k := range keys {
-		if _, ok := cur[k]; ok {
-			kept = append(kept, k)
-		}
-	}
-	info, _, rerr := w.putConfig(r.Context(), s[1], cur, kept, true, "")
+	info, _, rerr := w.putConfig(r.Context(), s[1], cur, true, "")
 	respond(rw, rerr, http.StatusOK, info)
 }
 

@@ -93,7 +93,7 @@ func (w *Worker) validate(cfg map[string]string) (plugin.Plugin, *restError) {
 // putConfig creates or updates a connector (DistributedHerder.putConnectorConfig).
 // initial is the KIP-980 initial_state target ("" = STARTED); it only
 // applies on creation.
-func (w *Worker) putConfig(ctx context.Context, name string, cfg map[string]string, keys []string, allowReplace bool, initial string) (info connectorInfo, created bool, rerr *restError) {
+func (w *Worker) putConfig(ctx context.Context, name string, cfg map[string]string, allowReplace bool, initial string) (info connectorInfo, created bool, rerr *restError) {
 	p, rerr := w.validate(cfg)
 	if rerr != nil {
 		return info, false, rerr

@@ -12,7 +12,11 @@ import (
 )
 
 // MySQL is the MariaDB / MySQL dialect.
-type MySQL struct{}
+type MySQL struct {
+	// NoBackslashEscapes: the session's sql_mode treats backslashes as
+	// plain characters in string literals (only Writer uses it).
+	NoBackslashEscapes bool
+}
 
 func (MySQL) Engine() sqlconn.Engine { return sqlconn.MySQL }
 
@@ -67,10 +71,16 @@ WHERE LOWER(TABLE_SCHEMA) = LOWER(COALESCE(NULLIF(?, ''), DATABASE())) AND LOWER
 	if !found {
 		return nil, notFound(ref, "MariaDB/MySQL")
 	}
-	rows, err := q.QueryContext(ctx, `SELECT COLUMN_NAME, LOWER(COLUMN_TYPE), LOWER(DATA_TYPE), COALESCE(NUMERIC_SCALE, 0), COALESCE(COLLATION_NAME, ''),
-  COALESCE((SELECT 1 FROM information_schema.CHECK_CONSTRAINTS k WHERE k.CONSTRAINT_SCHEMA = c.TABLE_SCHEMA AND k.TABLE_NAME = c.TABLE_NAME
-    AND k.CHECK_CLAUSE LIKE CONCAT('%json_valid(', CHAR(96), c.COLUMN_NAME, CHAR(96), ')%') LIMIT 1), 0)
-FROM information_schema.COLUMNS c WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, t.Ref.Schema, t.Ref.Name)
+	// JSON columns are LONGTEXT with a json_valid(`col`) check. The checks
+	// are read in a query of their own: a correlated subquery from COLUMNS
+	// into CHECK_CONSTRAINTS crashed MariaDB 10.11 (KILL_SERVER in
+	// information_schema) while other sessions created and dropped tables.
+	checks, err := myChecks(ctx, q, t.Ref)
+	if err != nil {
+		return nil, fmt.Errorf("check constraints of %s: %w", ref, err)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT COLUMN_NAME, LOWER(COLUMN_TYPE), LOWER(DATA_TYPE), COALESCE(NUMERIC_SCALE, 0), COALESCE(COLLATION_NAME, '')
+FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, t.Ref.Schema, t.Ref.Name)
 	if err != nil {
 		return nil, fmt.Errorf("columns of %s: %w", ref, err)
 	}
@@ -78,13 +88,14 @@ FROM information_schema.COLUMNS c WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDE
 	for rows.Next() {
 		var c Column
 		var dataType string
-		var isJSON int
-		if err := rows.Scan(&c.Name, &c.Type, &dataType, &c.Scale, &c.Collation, &isJSON); err != nil {
+		if err := rows.Scan(&c.Name, &c.Type, &dataType, &c.Scale, &c.Collation); err != nil {
 			return nil, err
 		}
 		c.Kind = myKind(dataType, c.Type)
-		if isJSON == 1 {
-			c.Kind = KindJSON
+		for _, clause := range checks {
+			if strings.Contains(clause, "json_valid(`"+strings.ReplaceAll(c.Name, "`", "``")+"`)") {
+				c.Kind = KindJSON
+			}
 		}
 		t.Columns = append(t.Columns, c)
 	}
@@ -174,6 +185,11 @@ func (m MySQL) Canon(col Column, f Format) string {
 	case ClassDate:
 		return "DATE_FORMAT(" + c + ", '%Y-%m-%d')"
 	case ClassTimestamp:
+		if (col.Kind == KindTimestamp || col.Kind == KindTimestampTZ) && col.Type == myTSType(col, f.TSDigits) {
+			// A DATETIME(n) / TIMESTAMP(n) prints exactly n digits, as the
+			// canonical form wants: no DATE_FORMAT per row.
+			return "CAST(" + c + " AS CHAR)"
+		}
 		if f.TSDigits <= 0 {
 			return "DATE_FORMAT(" + c + ", '%Y-%m-%d %H:%i:%s')"
 		}
@@ -257,4 +273,34 @@ func (MySQL) Snapshot(ctx context.Context, conn *sql.Conn) (func(), error) {
 
 func (MySQL) Boundaries(keyCanons, keyOrder []string, from, where string, step int64) string {
 	return boundaries(keyCanons, keyOrder, from, where, step)
+}
+
+// myTSType is the column type that prints n fractional digits.
+func myTSType(col Column, n int) string {
+	base := "datetime"
+	if col.Kind == KindTimestampTZ {
+		base = "timestamp"
+	}
+	if n <= 0 {
+		return base
+	}
+	return base + "(" + strconv.Itoa(n) + ")"
+}
+
+// myChecks returns the table's check constraint clauses.
+func myChecks(ctx context.Context, q Querier, ref cdcops.TableRef) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?`, ref.Schema, ref.Name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }

@@ -7,7 +7,8 @@ import (
 )
 
 // Canonicalizer appends the canonical text of one non-NULL column value,
-// given as the engine's text-protocol bytes, to dst.
+// given as the engine's text-protocol bytes, to dst. A nil Canonicalizer
+// means the bytes already are the canonical text (readers copy them once).
 type Canonicalizer func(dst, raw []byte) []byte
 
 // RawFetcher is implemented by dialects whose streaming reads plain
@@ -18,7 +19,8 @@ type RawFetcher interface {
 	Fetch(col Column, f Format) (expr string, canon Canonicalizer, ok bool)
 }
 
-func asIs(dst, raw []byte) []byte { return append(dst, raw...) }
+// asIs marks values whose wire text is canonical.
+var asIs Canonicalizer
 
 func lowerASCII(dst, raw []byte) []byte {
 	for _, c := range raw {
