@@ -42,7 +42,9 @@ func TestLabBackupAndDiffLiveHelpers(t *testing.T) {
 	// The ready-made demo step, as `lab demo` would run it.
 	var step bytes.Buffer
 	g := &globals{stderr: &step}
-	if err := (&demoRun{g: g, out: &step, lab: l}).backupAndDiff(ctx); err != nil {
+	d := &demoRun{g: g, out: &step, lab: l}
+	d.pointAt(l.KafkaAddr(), l.ConnectURL(), "inventory-connector", "")
+	if err := d.backupAndDiff(ctx); err != nil {
 		t.Fatalf("backupAndDiff: %v\n%s", err, step.String())
 	}
 	if !strings.Contains(step.String(), "$ cdcops snapshots diff") || !strings.Contains(step.String(), "single point of failure") {
