@@ -1,9 +1,3 @@
-//go:build realstack_merged
-
-// Remove the build line above once branch realstack (testenv.RealConnect,
-// RealKafka, RealPostgres, RunMain) is in this tree: it is the one line
-// that plugs the real workers into the conformance suite.
-
 package connect_test
 
 import (
@@ -19,15 +13,6 @@ import (
 
 // The real stack stops when this test binary's tests are done.
 func TestMain(m *testing.M) { testenv.RunMain(m) }
-
-func init() {
-	realWorker = func(t *testing.T, version string) (string, string, string) {
-		w := testenv.RealConnect(t, version)
-		return w.URL(), testenv.RealKafka(t).Addr(), w.OffsetsTopic()
-	}
-	realSource = debeziumPostgresSource
-	realSink = debeziumJDBCSink
-}
 
 // debeziumJDBCSink is the real workers' sink: the Debezium JDBC sink
 // writing topic into a table of the conformance database.

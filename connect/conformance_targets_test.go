@@ -28,18 +28,10 @@ var targets = []target{
 	{"real-3.9.1", "3.9.1", func(t *testing.T) *env { return realEnv(t, "3.9.1") }},
 }
 
-// realWorker is where the real stack plugs in: a real Connect worker of
-// version (its URL, its broker's address, its offsets topic). Until
-// branch realstack is merged it reports the part missing; then
-// conformance_real_test.go sets it (and realSource) and adds TestMain.
-var realWorker = func(t *testing.T, version string) (url, kafka, offsetsTopic string) {
-	testenv.Missing(t, "real Kafka Connect "+version, "merge branch realstack (testenv.RealConnect), then `scripts/realstack.sh fetch`")
-	return "", "", ""
-}
-
 func realEnv(t *testing.T, version string) *env {
 	t.Helper()
-	url, kafka, topic := realWorker(t, version)
+	w := testenv.RealConnect(t, version) // skips (fails with CI) without Java or the fetched jars
+	url, kafka, topic := w.URL(), testenv.RealKafka(t).Addr(), w.OffsetsTopic()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
 	return &env{t: t, url: url, kafka: kafka, offsetsTopic: topic, version: version, real: true,
@@ -83,7 +75,7 @@ func (e *env) expect() expect {
 
 // source is the config of a source connector that runs on e's worker:
 // the lab's ScriptedSource with Debezium-PostgreSQL-shaped offsets, or on a
-// real worker the connector realSource gives. Each case takes its
+// real worker Debezium PostgreSQL (conformance_real_test.go). Each case takes its
 // connectors from here (or quietSource), so swapping the real connector is
 // one place.
 func (e *env) source(kv ...string) map[string]string { return e.sourceWith(pgOffsets, kv...) }
@@ -97,7 +89,7 @@ func (e *env) sourceWith(labOffsets string, kv ...string) map[string]string {
 	if !e.real {
 		return sourceConfig(labOffsets, kv...)
 	}
-	m := realSource(e)
+	m := debeziumPostgresSource(e)
 	for i := 0; i+1 < len(kv); i += 2 {
 		m[kv[i]] = kv[i+1]
 	}
@@ -109,34 +101,19 @@ func (e *env) sourceWith(labOffsets string, kv ...string) map[string]string {
 // check exact offsets use other partitions and ignore this one.
 const realPartitionPrefix = `{"server":"dbz_`
 
-// realSource is the source connector of the real workers: Debezium
-// PostgreSQL needs testenv.RealPostgres (with the realstack merge); it
-// reports the part missing until then.
-var realSource = func(e *env) map[string]string {
-	testenv.Missing(e.t, "a source connector for the real worker (Debezium PostgreSQL on testenv.RealPostgres)", "merge branch realstack")
-	return nil
-}
-
 // sink is the config of a sink connector consuming topic on e's worker:
-// the lab's ScriptedSink, or on a real worker the connector realSink gives
-// (records are produced as schema+payload JSON, so a schema-needing sink
-// such as the Debezium JDBC sink can write them).
+// the lab's ScriptedSink, or on a real worker the Debezium JDBC sink (records are
+// produced as schema+payload JSON, so a schema-needing sink such as the
+// Debezium JDBC sink can write them).
 func (e *env) sink(topic string, kv ...string) map[string]string {
 	if !e.real {
 		return sinkConfig(topic, kv...)
 	}
-	m := realSink(e, topic)
+	m := debeziumJDBCSink(e, topic)
 	for i := 0; i+1 < len(kv); i += 2 {
 		m[kv[i]] = kv[i+1]
 	}
 	return m
-}
-
-// realSink is the sink connector of the real workers (the Debezium JDBC
-// sink with the realstack merge); it reports the part missing until then.
-var realSink = func(e *env, topic string) map[string]string {
-	testenv.Missing(e.t, "a sink connector for the real worker (Debezium JDBC sink on testenv.RealPostgres)", "merge branch realstack")
-	return nil
 }
 
 // jsonKeys is the sorted key list of a JSON object body.

@@ -1,41 +1,32 @@
 package debezium
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/cdcops/cdcops/internal/testenv"
+	"github.com/cdcops/cdcops/lab/realstack"
 )
 
 // oracleKinds maps a connector class to the LoaderOracle kind and the
 // plugin directory of the real stack's cache whose jars hold its loader.
 var oracleKinds = map[string][2]string{
-	pgClass:    {"postgres", "debezium-connector-postgres"},
-	mysqlClass: {"mysql", "debezium-connector-mysql"},
-	mariaClass: {"mariadb", "debezium-connector-mariadb"},
+	pgClass:    {"postgres", realstack.DebeziumPostgres},
+	mysqlClass: {"mysql", realstack.DebeziumMySQL},
+	mariaClass: {"mariadb", realstack.DebeziumMariaDB},
 }
 
-// realPluginDir is a Debezium plugin directory fetched by
-// `scripts/realstack.sh fetch` ($CDCOPS_REALSTACK_CACHE or
-// ~/.cache/cdcops/realstack). Once branch realstack is merged this is
-// testenv.RealCache(t).Dir(name).
+// realPluginDir is a Debezium plugin directory of the real-stack cache
+// (`scripts/realstack.sh fetch`); it skips, or fails with CI, when the
+// jars are not there.
 func realPluginDir(t *testing.T, name string) string {
 	t.Helper()
-	cache := os.Getenv("CDCOPS_REALSTACK_CACHE")
-	if cache == "" {
-		d, err := os.UserCacheDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cache = filepath.Join(d, "cdcops", "realstack")
+	c := testenv.RealCache(t)
+	if m := c.Missing(name); len(m) > 0 {
+		testenv.Missing(t, "the Debezium jars of "+name, realstack.FetchHint)
 	}
-	dir := filepath.Join(cache, "plugins", name)
-	if jars, _ := filepath.Glob(filepath.Join(dir, name+"-*.jar")); len(jars) == 0 {
-		testenv.Missing(t, "the Debezium jars of "+name, "run `scripts/realstack.sh fetch` (needs java and mvn)")
-	}
-	return dir
+	return c.Dir(name)
 }
 
 // TestValidateAgreesWithRealLoaders feeds every oracle vector to the real

@@ -50,8 +50,11 @@ func Run(ctx context.Context, spec Spec) (*Report, error) {
 	e := &engine{spec: &spec, log: log}
 	rep, err := e.run(ctx)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && spec.Timeout > 0 {
-			return nil, cdcops.Errorf(cdcops.EUNAVAILABLE, "raise --timeout, narrow with --where, or try --mode pushdown", "reconcile timed out after %s", spec.Timeout)
+		// A query cancelled on the server at the deadline fails with the
+		// driver's "canceling statement" error, not DeadlineExceeded: ask
+		// the run's own context why it ended.
+		if spec.Timeout > 0 && (errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded)) {
+			return nil, cdcops.Errorf(cdcops.EUNAVAILABLE, "raise --timeout, narrow with --where, or try --mode pushdown", "reconcile timed out after %s: %w", spec.Timeout, context.DeadlineExceeded)
 		}
 		return nil, err
 	}

@@ -52,9 +52,10 @@ fi
 if [ -x /usr/sbin/mariadbd ]; then
   if ! port_open 3306; then
     log "starting MariaDB"
-    mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null
-    # As root mariadbd refuses to run unless told which user to become.
-    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql >/dev/null 2>&1
+    mkdir -p /run/mysqld /var/log/mysql && chown mysql:mysql /run/mysqld /var/log/mysql 2>/dev/null
+    # As root mariadbd refuses to run unless told which user to become; its
+    # log (crash traces included) goes to /var/log/mysql/error.log.
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql --log-error=/var/log/mysql/error.log >/dev/null 2>&1
     wait_port 3306 || log "MariaDB did not open 3306"
   fi
   if ! mysql -h 127.0.0.1 -u root -e 'select 1' >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -50,6 +50,11 @@ func newLabUpCmd(g *globals) *cobra.Command {
 127.0.0.1 and prints their addresses. It runs until interrupted (Ctrl-C),
 then stops the connectors (flushing their offsets) and the broker.
 
+With --real it runs the real thing instead: a Kafka 4.4.0 broker, a Kafka
+Connect 4.4.0 worker, a private PostgreSQL (or --db mariadb) and Debezium
+source + JDBC sink connectors on its customers table (needs java; the first
+run fetches the jars from Maven Central, see docs/lab.md "Real stack").
+
 Connector classes: ` + strings.Join(labClasses(), ", ") + ".",
 		Example: `  cdcops lab up
   cdcops lab up --dir .cdcops/lab --kafka 127.0.0.1:19092 --connect 127.0.0.1:18083

@@ -134,3 +134,22 @@ func TestLabUpRealServesUntilSIGINT(t *testing.T) {
 	}
 	t.Logf("stderr of lab up --real:\n%s", stderr.String())
 }
+
+// Bad --real flags are usage errors with a hint, before anything starts.
+func TestLabUpRealBadFlags(t *testing.T) {
+	for _, o := range []labUpOptions{
+		{real: true, kafka: "10.1.2.3:9092", connect: "127.0.0.1:0"},
+		{real: true, kafka: "127.0.0.1:0", connect: "127.0.0.1:x"},
+		{real: true, kafka: "127.0.0.1:0", connect: "127.0.0.1:0", pipeline: labPipelineOptions{db: "oracle"}},
+		{real: true, kafka: "127.0.0.1:0", connect: "127.0.0.1:0", pipeline: labPipelineOptions{enabled: true}},
+	} {
+		g, out := testGlobals("", "table")
+		err := runLabUp(context.Background(), g, o)
+		if err == nil || cdcops.ErrorCodeOf(err) != cdcops.EINVALID || cdcops.HintOf(err) == "" || !isUsageError(err) {
+			t.Errorf("%+v: want a usage error with a hint, got %v", o, err)
+		}
+		if out.Len() > 0 {
+			t.Errorf("%+v printed %q", o, out.String())
+		}
+	}
+}

@@ -43,7 +43,7 @@ func TestLabBackupAndDiffLiveHelpers(t *testing.T) {
 	var step bytes.Buffer
 	g := &globals{stderr: &step}
 	d := &demoRun{g: g, out: &step, lab: l}
-	d.pointAt(l.KafkaAddr(), l.ConnectURL(), "inventory-connector", "")
+	d.pointAt(l.KafkaAddr(), l.ConnectURL(), demoSource, demoSink)
 	if err := d.backupAndDiff(ctx); err != nil {
 		t.Fatalf("backupAndDiff: %v\n%s", err, step.String())
 	}

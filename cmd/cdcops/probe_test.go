@@ -254,6 +254,10 @@ func probeCases(e *probeEnv) []probeCase {
 		{name: "unknown snapshot verify", args: snap("snapshots", "verify", "nosuch"), exit: 3, want: "nosuch"},
 		{name: "unknown snapshot diff", args: snap("snapshots", "diff", "nosuch", "nosuch2"), exit: 3, want: "nosuch"},
 		{name: "latest of empty vault", args: snap("snapshots", "show", "latest"), exit: 3},
+		{name: "unknown offsets topic show", args: off("offsets", "show", "probe-src", "--topic", "no-such-offsets"), exit: 3, want: "no-such-offsets"},
+		{name: "unknown offsets topic backup", args: off("offsets", "backup", "--all", "--topic", "no-such-offsets"), exit: 3, want: "no-such-offsets"},
+		{name: "diff live of empty vault", args: off("snapshots", "diff", "latest", "live"), exit: 3},
+		{name: "unknown connector backup", args: off("offsets", "backup", "no-such-connector"), exit: 3, want: "no-such-connector"},
 		{name: "unknown cluster", args: []string{"--config", e.f("cfg-ok.yaml"), "--cluster", "prod", "connectors", "list"}, exit: 2, want: "prod"},
 		// malformed files
 		{name: "pairs missing file", args: []string{"--state", e.state, "reconcile", "--pairs", e.f("nosuch.yaml")}, exit: 2, want: "pairs"},

@@ -68,10 +68,11 @@ func realPipeline(t *testing.T, ctx context.Context, db string) (*realstack.Brok
 	r.run(0, "lab", "load", "--db", p.SourceDSN, "--table", p.Table, "--changes", "300", "--rate", "0", "--seed", "9")
 	// The sink applies the stream asynchronously: ask reconcile until it
 	// finds no difference (exit 0) or the time is up.
+	stateDir := t.TempDir() // never the working directory's .cdcops
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		var out, errb bytes.Buffer
-		code := Main(ctx, []string{"reconcile", "--source", p.SourceDSN, "--sink", p.SinkDSN, "--table", p.Table}, strings.NewReader(""), &out, &errb)
+		code := Main(ctx, []string{"--state", "sqlite://" + stateDir + "/state.db", "reconcile", "--source", p.SourceDSN, "--sink", p.SinkDSN, "--table", p.Table}, strings.NewReader(""), &out, &errb)
 		if code == 0 {
 			break
 		}

@@ -56,6 +56,10 @@ func startProc(name string, cmd *exec.Cmd, logFile string) (*proc, error) {
 	live.Unlock()
 	go func() {
 		p.err = cmd.Wait()
+		// A child left in the group (postgres backends, a forked helper)
+		// must not outlive its leader. Killed right after the reap: later
+		// the pid, and so the group id, may belong to someone else.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		close(p.done)
 	}()
 	return p, nil
@@ -89,11 +93,9 @@ func (p *proc) stop(grace time.Duration) {
 		select {
 		case <-p.done:
 		case <-time.After(grace):
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		}
 	}
-	// Also after a clean exit: a child left in the group (postgres
-	// backends, a forked helper) must not survive its leader.
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	<-p.done
 }
 
@@ -147,7 +149,9 @@ func KillAll() {
 	}
 	live.Unlock()
 	for _, p := range ps {
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		if !p.exited() { // an exited leader's group is already gone
+			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		}
 	}
 	for _, p := range ps {
 		<-p.done

@@ -145,8 +145,7 @@ func TestPrivateDatabasesAreSetUpForDebezium(t *testing.T) {
 
 // A stack started and closed on its own leaves no process and no bound port.
 func TestCloseLeavesNoProcessOrPort(t *testing.T) {
-	cache := testenv.RealCache(t)
-	testenv.RealKafka(t) // skips (fails in CI) when Java or the jars are missing
+	cache := testenv.RealJars(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
@@ -186,8 +185,7 @@ func TestCloseLeavesNoProcessOrPort(t *testing.T) {
 // A broker that cannot bind its port fails to start with its log's tail
 // and leaves nothing running.
 func TestFailedStartLeavesNoProcess(t *testing.T) {
-	cache := testenv.RealCache(t)
-	testenv.RealKafka(t)
+	cache := testenv.RealJars(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
