@@ -29,8 +29,10 @@ check:
 	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)
 	$(GO) vet ./...
 
+# -race on everything: the lab worker, reconcile's paired producers, --pairs
+# and the MySQL query killer are concurrent, and the rest costs little more.
 test: services realstack-if-tools check
-	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -race -count=1 -timeout 40m ./...
 
 # Benchmarks print their own figures and ratios; they may take minutes.
 bench: services

@@ -287,3 +287,19 @@ func entries(dir string) int {
 	ents, _ := os.ReadDir(dir)
 	return len(ents)
 }
+
+// Ctrl-C (the context Main runs under ends) while a request hangs: one
+// "interrupted" line, exit 130, and the command returns at once.
+func TestProbeInterrupted(t *testing.T) {
+	hung := hungListener(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	var out, errb bytes.Buffer
+	start := time.Now()
+	code := Main(ctx, []string{"--connect", hung, "connectors", "list"}, strings.NewReader(""), &out, &errb)
+	r := probeRun{code, out.String(), errb.String()}
+	r.refused(t, 130, "Error: interrupted:", "run the command again")
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("interrupted command took %v to return", took)
+	}
+}
