@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/cdcops/cdcops/kafka/kafkatest"
 	"github.com/cdcops/cdcops/lab"
 	"github.com/cdcops/cdcops/lab/scripted"
+	"github.com/cdcops/cdcops/lab/sqlpipe"
 )
 
 // waitUnaudited waits up to 5 s for a new unaudited entry of connector
@@ -199,4 +201,58 @@ func compactJSON(t *testing.T, raw json.RawMessage) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// Acceptance (issue 12): Debezium's set-binlog-position signal moves a
+// connector's position back behind cdcops's back; on the lab source, which
+// honours the signal, the journal flags it within 5 s.
+func TestSetBinlogPositionSignalIsUnaudited(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	l := testenv.LabWith(t, lab.Options{FlushInterval: 100 * time.Millisecond})
+	dir := t.TempDir()
+	srcDSN := "sqlite://" + filepath.Join(dir, "source.db")
+	src := testenv.Open(t, srcDSN)
+	if _, err := src.ExecContext(ctx, `CREATE TABLE debezium_signal (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	r := startRig(t, l, testenv.SQLite(t))
+	p, err := sqlpipe.SetupPipeline(ctx, r.cc, sqlpipe.PipelineOptions{Dir: dir, Kafka: l.KafkaAddr(), PollInterval: 50 * time.Millisecond,
+		SourceConfig: map[string]string{sqlpipe.KeySignalChannels: "source", sqlpipe.KeySignalCollection: "main.debezium_signal", sqlpipe.KeyGapWait: "100"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.cc.WaitFor(ctx, p.Source, connect.Running, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	sink := testenv.Open(t, p.SinkDSN)
+	if _, err := sqlpipe.Load(ctx, src, sqlpipe.LoadOptions{Tables: []string{"customers"}, Changes: 100, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlpipe.WaitInSync(ctx, src, sink, []string{"customers"}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if _, err := src.ExecContext(ctx, `INSERT INTO debezium_signal VALUES ('rewind-1', 'set-binlog-position', '{"binlog_filename":"lab","binlog_position":10}')`); err != nil {
+		t.Fatal(err)
+	}
+	e := waitUnaudited(t, r, p.Source, 0)
+	if !strings.Contains(e.Reason, "backwards") || !strings.Contains(compactJSON(t, e.After), `"pos":10`) {
+		t.Errorf("set-binlog-position entry: %+v", e)
+	}
+	// The replay after it is the task's progress again, not flagged.
+	time.Sleep(1500 * time.Millisecond)
+	h, err := journal.ReadHistory(ctx, r.store, journal.HistoryOptions{Connector: p.Source})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range h.Entries {
+		if e.Unaudited {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d unaudited entries, want only the signal's", n)
+	}
 }

@@ -184,6 +184,10 @@ func (s *signals) take() []signal {
 func (t *sourceTask) snapshotSignals(ctx context.Context) ([]plugin.SourceRecord, error) {
 	var out []plugin.SourceRecord
 	for _, sg := range t.signals.take() {
+		if sg.typ == "set-binlog-position" {
+			out = append(out, t.setPosition(sg)...)
+			continue
+		}
 		if sg.typ != "execute-snapshot" {
 			t.log.Info("signal ignored by the lab source", "id", sg.id, "type", sg.typ)
 			continue
