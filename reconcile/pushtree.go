@@ -25,6 +25,7 @@ const (
 	treeTop      = 256
 	treeFanout   = 32
 	treeLeafRows = 16
+	treeJump     = 1 << 17 // most buckets one level may return at once
 )
 
 // treeOK says whether the tree plan applies.
@@ -171,17 +172,24 @@ func (e *engine) tree(ctx context.Context) error {
 		if len(next) == 0 {
 			return nil
 		}
-		// Children of bucket id at width w/F are id*F … id*F+F-1.
+		// Descend treeFanout times finer; but when most buckets differ
+		// (differences denser than buckets), one level would re-read nearly
+		// everything for little narrowing, so go straight to the leaves
+		// while that stays within treeJump buckets.
+		fan := int64(treeFanout)
+		if 2*len(next) >= len(ids) && int64(len(next))*(width/leafW) <= treeJump {
+			fan = width / leafW
+		}
 		spans = spans[:0:0]
 		for _, id := range next {
-			f, l := id*treeFanout, id*treeFanout+treeFanout-1
+			f, l := id*fan, id*fan+fan-1
 			if n := len(spans); n > 0 && spans[n-1].last+1 == f {
 				spans[n-1].last = l
 				continue
 			}
 			spans = append(spans, bucketSpan{f, l})
 		}
-		width /= treeFanout
+		width /= fan
 		topLevel = false
 	}
 }
