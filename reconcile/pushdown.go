@@ -27,6 +27,11 @@ func (e *engine) flushPending(ctx context.Context) error {
 	}
 	rs := e.pending
 	e.pending = nil
+	for _, s := range []*side{e.src, e.dst} {
+		if err := s.budget.wait(ctx, s); err != nil {
+			return err
+		}
+	}
 	sort.Slice(rs, func(i, j int) bool { return rangeLess(e.cmp, rs[i], rs[j]) })
 	_, _, err := e.mergeRange(ctx, keyRange{Or: rs})
 	return err
@@ -161,6 +166,11 @@ func (e *engine) ranged(ctx context.Context, r keyRange, rows int64, fanout int,
 	planner := e.src
 	if !top && e.src.table.EstRows < e.dst.table.EstRows {
 		planner = e.dst
+	}
+	for _, s := range []*side{e.src, e.dst} {
+		if err := s.budget.wait(ctx, s); err != nil {
+			return err
+		}
 	}
 	step := max(leaf/2, rows/int64(fanout), 1)
 	bounds, err := planner.boundaries(ctx, r, step)

@@ -136,6 +136,11 @@ func (e *engine) tree(ctx context.Context) error {
 	var spans []bucketSpan // nil: the whole table
 	topLevel := true
 	for {
+		for _, s := range []*side{e.src, e.dst} {
+			if err := s.budget.wait(ctx, s); err != nil {
+				return err
+			}
+		}
 		aggs, err := e.treeLevel(ctx, origin, width, spans)
 		if err != nil {
 			return err
