@@ -24,6 +24,7 @@ test: services check
 # Benchmarks print their own figures and ratios; they may take minutes.
 bench: services
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+	bash scripts/bench-peers.sh
 
 FUZZTIME ?= 60s
 fuzz:
