@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strconv"
 	"time"
@@ -52,10 +53,13 @@ func rangeLess(cmp keyCmp, a, b keyRange) bool {
 // databases, and reads only the ranges whose sums differ.
 func (e *engine) pushdown(ctx context.Context) error {
 	if e.treeOK() {
-		if err := e.tree(ctx); err != nil {
+		err := e.tree(ctx)
+		if err == nil {
+			return e.flushPending(ctx)
+		}
+		if !errors.Is(err, errWideKeys) {
 			return err
 		}
-		return e.flushPending(ctx)
 	}
 	leaf := int64(e.spec.LeafRows)
 	if leaf <= 0 {

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"database/sql"
 	"sort"
 	"strconv"
@@ -89,6 +90,9 @@ func whereClause(w string) string {
 	return " WHERE " + w
 }
 
+// errWideKeys sends keys spread over more than 2^62 to the balanced-range plan.
+var errWideKeys = errors.New("key span too wide for the checksum tree")
+
 // bucketSpan is a run of consecutive buckets [first, last] of one level.
 type bucketSpan struct{ first, last int64 }
 
@@ -121,6 +125,9 @@ func (e *engine) tree(ctx context.Context) error {
 	}
 	if e.spec.MaxRanges > 0 {
 		topN = float64(e.spec.MaxRanges)
+	}
+	if float64(top)-float64(origin) > 1<<62 {
+		return errWideKeys // key - origin could overflow a bigint in SQL
 	}
 	span := float64(top-origin) + 1
 	est := float64(max(e.src.table.EstRows, e.dst.table.EstRows, 1))
