@@ -2,8 +2,8 @@ package reconcile
 
 import (
 	"context"
-	"errors"
 	"database/sql"
+	"errors"
 	"sort"
 	"strconv"
 	"strings"

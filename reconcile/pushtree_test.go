@@ -10,7 +10,7 @@ import (
 // The checksum tree narrows to exactly the planted rows, with negative,
 // gappy keys and with keys spread so wide that the tree must hand over to
 // the balanced-range plan; PostgreSQL → PostgreSQL uses the typed hash,
-// which must still see NULL vs '' and a one-column change.
+// which must still see NULL vs ” and a one-column change.
 func TestChecksumTreeFindsPlantedRows(t *testing.T) {
 	ctx := context.Background()
 	for name, extra := range map[string]string{
