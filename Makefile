@@ -1,7 +1,7 @@
 GO ?= go
 BIN := bin/cdcops
 
-.PHONY: build demo test services check bench fuzz clean
+.PHONY: build demo test services realstack realstack-if-tools check bench idle-cpu fuzz clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/cdcops
@@ -14,17 +14,32 @@ demo:
 services:
 	@scripts/services.sh
 
+# Fetches the real Kafka 4.4 / Connect 3.9 / Debezium jars (Maven, once per
+# machine) into ~/.cache/cdcops/realstack; see docs/lab.md "Real stack".
+realstack:
+	@scripts/realstack.sh fetch
+
+# `make test` fetches when Java and Maven exist, so a clean clone runs the
+# real-stack tests; without them those tests skip (fail when CI is set).
+realstack-if-tools:
+	@if command -v java >/dev/null && command -v mvn >/dev/null; then scripts/realstack.sh fetch; \
+	else echo "realstack: java or mvn missing; real-stack tests will skip (fail with CI set)" >&2; fi
+
 check:
 	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)
 	$(GO) vet ./...
 
-test: services check
+test: services realstack-if-tools check
 	$(GO) test -count=1 -timeout 20m ./...
 
 # Benchmarks print their own figures and ratios; they may take minutes.
 bench: services
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 	bash scripts/bench-peers.sh
+
+# Idle CPU of `cdcops serve` over 30 s (budget < 1%; docs/monitoring.md).
+idle-cpu:
+	scripts/serve-idle-cpu.sh 30 30s
 
 FUZZTIME ?= 60s
 fuzz:

@@ -21,9 +21,12 @@ type Snapshot struct {
 
 // SnapshotMeta is the context of a backup; it is not part of the content hash.
 type SnapshotMeta struct {
-	Created        time.Time       `json:"created"`
-	CdcopsVersion  string          `json:"cdcops_version"`
-	Via            string          `json:"via"` // "topic" or "rest"
+	Created       time.Time `json:"created"`
+	CdcopsVersion string    `json:"cdcops_version"`
+	Via           string    `json:"via"` // "topic", "rest" or "journal"
+	// AsOf is the instant a journal snapshot describes (Created is when it
+	// was materialised); absent for live backups.
+	AsOf           *time.Time      `json:"as_of,omitempty"`
 	KafkaClusterID string          `json:"kafka_cluster_id,omitempty"`
 	Bootstrap      string          `json:"bootstrap,omitempty"`
 	ConnectURL     string          `json:"connect_url,omitempty"`

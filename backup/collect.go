@@ -18,22 +18,14 @@ import (
 
 // Sources are the systems a backup reads and where it reports.
 type Sources struct {
-	Connect *connect.Client // connector metadata; the offsets with Via "rest"
-	// ConnectURL is Connect's URL as configured, recorded (redacted) in the
-	// snapshot and in logs; empty = Connect.URL().
-	ConnectURL string
+	// Connect gives connector metadata and the offsets with Via "rest";
+	// its URL (without userinfo) is what the snapshot and logs record.
+	Connect *connect.Client
 	// Bootstrap is Kafka's HOST:PORT list, dialled only to read the offsets
 	// topics (Via "topic"), so a REST backup works without Kafka.
 	Bootstrap string
 	Log       *slog.Logger // nil = discard
 	Warn      io.Writer    // warnings for the operator (local vault, malformed keys); nil = discard
-}
-
-func (s Sources) connectURL() string {
-	if s.ConnectURL == "" {
-		return s.Connect.URL()
-	}
-	return s.ConnectURL
 }
 
 func (s Sources) log() *slog.Logger {
@@ -54,26 +46,38 @@ type Options struct {
 	Via        string
 	Topics     []string
 	AllowEmpty bool
+	// AllowPartial reads the offsets topics alone when Kafka Connect cannot
+	// be read (no sink groups, no classes or configs) instead of refusing.
+	AllowPartial bool
+	// DedupeWindow: Take stores nothing when the newest intact snapshot
+	// with identical content is younger than this (0 = always store).
+	DedupeWindow time.Duration
 }
 
 // Validate checks the options as the command line gives them (EINVALID).
 func (o Options) Validate() error {
 	if o.Via != "topic" && o.Via != "rest" {
-		return cdcops.Errorf(cdcops.EINVALID, "", "--via %q: use topic or rest", o.Via)
+		return cdcops.Errorf(cdcops.EINVALID, "--via topic reads the offsets topics exactly; --via rest asks Connect", "--via %q: use topic or rest", o.Via)
 	}
 	if o.All == (len(o.Names) > 0) {
-		return cdcops.Errorf(cdcops.EINVALID, "", "name the connectors to back up, or pass --all (not both)")
+		return cdcops.Errorf(cdcops.EINVALID, "`cdcops connectors list` shows the names", "name the connectors to back up, or pass --all (not both)")
+	}
+	if o.DedupeWindow < 0 {
+		return cdcops.Errorf(cdcops.EINVALID, "0 stores every backup; 1h skips identical ones for an hour", "--dedupe-window %s must not be negative", o.DedupeWindow)
 	}
 	return nil
 }
 
 // ScopeOf returns the options that read the current state the same way s
-// was taken: same connectors, same Via, same offsets topics.
+// was taken: same connectors, same Via, same offsets topics. A snapshot
+// without connectors and sink groups was taken without Kafka Connect, so
+// the current state may be read without it too.
 func ScopeOf(s *cdcops.Snapshot) Options {
 	o := Options{Via: s.Meta.Via, Names: s.Meta.Scope}
 	if len(s.Meta.Scope) == 1 && s.Meta.Scope[0] == "*" {
 		o = Options{Via: s.Meta.Via, All: true}
 	}
+	o.AllowPartial = len(s.Content.Connectors) == 0 && len(s.Content.Groups) == 0
 	for _, t := range s.Meta.Topics {
 		o.Topics = append(o.Topics, t.Name)
 	}
@@ -82,18 +86,33 @@ func ScopeOf(s *cdcops.Snapshot) Options {
 
 // Collect gathers the offsets state in o's scope into an unsaved snapshot.
 // It does not Validate o: a scope read back from a stored snapshot
-// (ScopeOf) is collected as it is.
+// (ScopeOf) is collected as it is. When Kafka Connect cannot be read it
+// refuses unless o.AllowPartial, because the state would miss the sink
+// groups and configs and look like they were removed.
 func Collect(ctx context.Context, src Sources, o Options) (*cdcops.Snapshot, error) {
+	s, _, err := collect(ctx, src, o)
+	return s, err
+}
+
+// collect is Collect that also says which parts could not be read.
+func collect(ctx context.Context, src Sources, o Options) (*cdcops.Snapshot, []string, error) {
+	partial := []string{}
 	meta, metaErr := FetchMeta(ctx, src.Connect)
 	if metaErr != nil {
 		if o.Via == "rest" {
-			return nil, fmt.Errorf("offsets via REST: %w", metaErr)
+			return nil, nil, fmt.Errorf("offsets via REST: %w", metaErr)
 		}
-		src.log().Warn("Kafka Connect unreachable; backing up the offsets topics without connector classes and configs", "connect", src.connectURL(), "err", metaErr)
+		if !o.AllowPartial {
+			return nil, nil, &cdcops.Error{Code: cdcops.EUNAVAILABLE,
+				Msg:  fmt.Sprintf("Kafka Connect at %s could not be read, so sink consumer groups and connector configs would be missing", src.Connect.URL()),
+				Hint: "check --connect (and its credentials); `offsets backup --allow-partial` stores the offsets topics alone", Err: metaErr}
+		}
+		partial = append(partial, fmt.Sprintf("sink consumer group offsets and connector classes/configs (Kafka Connect at %s: %v)", src.Connect.URL(), oneLine(metaErr)))
+		src.log().Warn("Kafka Connect unreachable; reading the offsets topics without connector classes, configs and sink groups (--allow-partial)", "connect", src.Connect.URL(), "err", metaErr)
 	}
 	s := &cdcops.Snapshot{Meta: cdcops.SnapshotMeta{
 		Created: time.Now().UTC().Truncate(time.Millisecond), CdcopsVersion: cdcops.Version, Via: o.Via,
-		ConnectURL: cdcops.RedactDSN(src.connectURL()), ConnectVersion: meta.Version, KafkaClusterID: meta.ClusterID,
+		ConnectURL: cdcops.RedactDSN(src.Connect.URL()), ConnectVersion: meta.Version, KafkaClusterID: meta.ClusterID,
 		Topics: []cdcops.SnapshotTopic{}, Scope: o.Names,
 	}}
 	if o.All {
@@ -105,7 +124,7 @@ func Collect(ctx context.Context, src Sources, o Options) (*cdcops.Snapshot, err
 			continue
 		}
 		c := cdcops.SnapshotConnector{Name: name, Type: info.Type, Class: info.Config["connector.class"],
-			Config: cdcops.RedactConfig(info.Config), OffsetsTopic: info.Config["offsets.storage.topic"]}
+			Config: cdcops.RedactConfig(info.Config, meta.PasswordKeys[info.Config["connector.class"]]...), OffsetsTopic: info.Config["offsets.storage.topic"]}
 		if info.Type == cdcops.ConnectorSink {
 			c.Group = sinkGroup(name, info.Config)
 		}
@@ -118,11 +137,13 @@ func Collect(ctx context.Context, src Sources, o Options) (*cdcops.Snapshot, err
 		err = collectTopics(ctx, src, o, meta, s, inScope)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	snapfile.Canonicalize(&s.Content)
-	return s, nil
+	return s, partial, nil
 }
+
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 func collectREST(ctx context.Context, src Sources, o Options, meta Meta, s *cdcops.Snapshot) error {
 	names := o.Names

@@ -12,9 +12,15 @@ type Meta struct {
 	Infos     map[string]*connect.ConnectorInfo // by connector name
 	Version   string                            // Connect's version
 	ClusterID string                            // Kafka cluster id Connect reports
+	// PasswordKeys are, per connector class, the keys its ConfigDef
+	// declares PASSWORD; they are redacted besides the name rules.
+	PasswordKeys map[string][]string
 }
 
-const metadataTimeout = 15 * time.Second
+const (
+	metadataTimeout     = 15 * time.Second
+	passwordKeysTimeout = 5 * time.Second
+)
 
 // FetchMeta asks Connect for its version and every connector's info. On
 // error the returned Meta holds what was learned before it (callers that
@@ -37,13 +43,30 @@ func FetchMeta(ctx context.Context, cc *connect.Client) (Meta, error) {
 			m.Infos[name] = e.Info
 		}
 	}
+	m.PasswordKeys = passwordKeys(ctx, cc, m.Infos)
 	return m, nil
 }
 
-// sinkGroup is a sink connector's consumer group (spec §2.7).
-func sinkGroup(name string, cfg map[string]string) string {
-	if gid := cfg["consumer.override.group.id"]; gid != "" {
-		return gid
+// passwordKeys asks the worker for each class's PASSWORD keys. A worker
+// that cannot answer (an old one, the lab) leaves the name rules of
+// cdcops.IsSecretKey alone to hide secrets; that is not an error.
+func passwordKeys(ctx context.Context, cc *connect.Client, infos map[string]*connect.ConnectorInfo) map[string][]string {
+	out := map[string][]string{}
+	for _, info := range infos {
+		class := info.Config["connector.class"]
+		if _, done := out[class]; done || class == "" {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, passwordKeysTimeout)
+		keys, err := cc.PasswordKeys(cctx, class)
+		cancel()
+		if err != nil {
+			keys = nil
+		}
+		out[class] = keys
 	}
-	return "connect-" + name
+	return out
 }
+
+// sinkGroup is a sink connector's consumer group (spec §2.7).
+func sinkGroup(name string, cfg map[string]string) string { return connect.SinkGroup(name, cfg) }

@@ -47,12 +47,18 @@ func TestScopeOf(t *testing.T) {
 		want Options
 	}{
 		{"all", cdcops.SnapshotMeta{Via: "topic", Scope: []string{"*"}, Topics: topics},
-			Options{All: true, Via: "topic", Topics: []string{"connect-offsets", "per-connector-offsets"}}},
+			Options{All: true, Via: "topic", Topics: []string{"connect-offsets", "per-connector-offsets"}, AllowPartial: true}},
 		{"named via rest", cdcops.SnapshotMeta{Via: "rest", Scope: []string{"a", "b"}, Topics: []cdcops.SnapshotTopic{}},
-			Options{Names: []string{"a", "b"}, Via: "rest"}},
+			Options{Names: []string{"a", "b"}, Via: "rest", AllowPartial: true}},
+		{"taken with Connect", cdcops.SnapshotMeta{Via: "topic", Scope: []string{"a"}},
+			Options{Names: []string{"a"}, Via: "topic"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := ScopeOf(&cdcops.Snapshot{Meta: tc.meta}); !reflect.DeepEqual(got, tc.want) {
+			s := &cdcops.Snapshot{Meta: tc.meta}
+			if !tc.want.AllowPartial {
+				s.Content.Connectors = []cdcops.SnapshotConnector{{Name: "a"}}
+			}
+			if got := ScopeOf(s); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("ScopeOf = %+v, want %+v", got, tc.want)
 			}
 		})

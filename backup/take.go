@@ -11,6 +11,7 @@ import (
 
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/vault"
+	"github.com/cdcops/cdcops/vault/snapfile"
 )
 
 // Result is a stored backup: its vault listing entry, the vault's
@@ -20,6 +21,11 @@ type Result struct {
 	cdcops.SnapshotSummary
 	Vault   string   `json:"vault"`
 	Missing []string `json:"missing,omitempty"`
+	// Partial names the parts that could not be read (--allow-partial).
+	Partial []string `json:"partial"`
+	// Deduplicated: nothing was stored because snapshot ID (the summary
+	// above) already holds identical content, taken within the window.
+	Deduplicated bool `json:"deduplicated"`
 }
 
 // Take validates o, collects the state and stores it in v. Unless
@@ -29,7 +35,7 @@ func Take(ctx context.Context, src Sources, v *vault.Vault, o Options) (Result, 
 	if err := o.Validate(); err != nil {
 		return Result{}, err
 	}
-	s, err := Collect(ctx, src, o)
+	s, partial, err := collect(ctx, src, o)
 	if err != nil {
 		return Result{}, fmt.Errorf("offsets backup: %w", err)
 	}
@@ -61,13 +67,45 @@ func Take(ctx context.Context, src Sources, v *vault.Vault, o Options) (Result, 
 	if v.IsLocal() {
 		fmt.Fprintf(warn, "WARNING: vault %s is on local disk, a single point of failure; use an s3:// vault (see docs/backup.md)\n", v.URL())
 	}
+	if o.DedupeWindow > 0 {
+		same, err := sameContent(ctx, v, s, o.DedupeWindow)
+		if err != nil {
+			return Result{}, fmt.Errorf("offsets backup: %w", err)
+		}
+		if same != nil {
+			src.log().Info("offsets unchanged; not stored again", "same_as", same.ID, "vault", v.URL())
+			return Result{SnapshotSummary: *same, Vault: v.URL(), Missing: missing, Partial: partial, Deduplicated: true}, nil
+		}
+	}
 	start := time.Now()
 	sum, err := v.Put(ctx, s)
 	if err != nil {
 		return Result{}, fmt.Errorf("offsets backup: %w", err)
 	}
 	src.log().Info("offsets backup stored", "id", sum.ID, "vault", v.URL(), "records", sum.Records, "encrypted", sum.Encrypted, "took", time.Since(start))
-	return Result{SnapshotSummary: sum, Vault: v.URL(), Missing: missing}, nil
+	return Result{SnapshotSummary: sum, Vault: v.URL(), Missing: missing, Partial: partial}, nil
+}
+
+// sameContent finds the newest snapshot younger than window whose content
+// hash equals s's and whose stored bytes are intact (a damaged one is no
+// reason to skip a backup).
+func sameContent(ctx context.Context, v *vault.Vault, s *cdcops.Snapshot, window time.Duration) (*cdcops.SnapshotSummary, error) {
+	h, err := snapfile.ContentHash(&s.Content)
+	if err != nil {
+		return nil, err
+	}
+	all, err := v.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cutoff := s.Meta.Created.Add(-window)
+	for i := len(all) - 1; i >= 0; i-- {
+		c := all[i]
+		if c.ContentSHA256 == h && c.Via == s.Meta.Via && c.Created.After(cutoff) && v.StoredIntact(ctx, c) {
+			return &c, nil
+		}
+	}
+	return nil, nil
 }
 
 // coverage counts what a snapshot holds per connector.

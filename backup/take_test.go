@@ -35,18 +35,18 @@ func TestTakeRefusesEmptyAndInvalid(t *testing.T) {
 	ctx := context.Background()
 	src := kfakeSources(t, nil)
 	v := openVault(t)
-	_, err := Take(ctx, src, v, Options{All: true, Via: "topic"})
+	_, err := Take(ctx, src, v, Options{All: true, Via: "topic", AllowPartial: true})
 	if cdcops.ErrorCodeOf(err) != cdcops.ECONFLICT || !strings.Contains(err.Error(), "refusing to store an empty backup (no offsets found via topic)") ||
 		!strings.Contains(cdcops.HintOf(err), "--allow-empty") {
 		t.Errorf("empty backup: %v", err)
 	}
-	if _, err := Take(ctx, src, v, Options{Via: "topic"}); cdcops.ErrorCodeOf(err) != cdcops.EINVALID {
+	if _, err := Take(ctx, src, v, Options{Via: "topic", AllowPartial: true}); cdcops.ErrorCodeOf(err) != cdcops.EINVALID {
 		t.Errorf("no names and no All: %v", err)
 	}
 	if n := stored(t, v); n != 0 {
 		t.Fatalf("refused backups left %d snapshots in the vault", n)
 	}
-	res, err := Take(ctx, src, v, Options{All: true, Via: "topic", AllowEmpty: true})
+	res, err := Take(ctx, src, v, Options{All: true, Via: "topic", AllowPartial: true, AllowEmpty: true})
 	if err != nil || res.Records != 0 || res.ID == "" || stored(t, v) != 1 {
 		t.Errorf("AllowEmpty: %+v %v", res, err)
 	}
@@ -58,14 +58,14 @@ func TestTakeMissingNamedConnector(t *testing.T) {
 	var warn strings.Builder
 	src.Warn = &warn
 	v := openVault(t)
-	_, err := Take(ctx, src, v, Options{Names: []string{"dbz-0001", "zz-ghost", "aa-ghost"}, Via: "topic"})
+	_, err := Take(ctx, src, v, Options{Names: []string{"dbz-0001", "zz-ghost", "aa-ghost"}, Via: "topic", AllowPartial: true})
 	if cdcops.ErrorCodeOf(err) != cdcops.ECONFLICT || !strings.Contains(err.Error(), "without offsets for aa-ghost, zz-ghost") {
 		t.Errorf("missing connectors: %v", err)
 	}
 	if n := stored(t, v); n != 0 || warn.Len() != 0 {
 		t.Fatalf("refused backup stored %d snapshots, warned %q", n, warn.String())
 	}
-	res, err := Take(ctx, src, v, Options{Names: []string{"dbz-0001", "zz-ghost"}, Via: "topic", AllowEmpty: true})
+	res, err := Take(ctx, src, v, Options{Names: []string{"dbz-0001", "zz-ghost"}, Via: "topic", AllowPartial: true, AllowEmpty: true})
 	if err != nil {
 		t.Fatal(err)
 	}

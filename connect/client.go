@@ -14,16 +14,24 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cdcops/cdcops"
 )
 
 // Client talks to one Kafka Connect worker (or the load balancer in front of
 // a cluster). It is safe for concurrent use.
 type Client struct {
-	base  string // without trailing slash
-	http  *http.Client
-	log   *slog.Logger
-	retry Retry
-	poll  time.Duration
+	base string // without trailing slash and without userinfo: safe to print
+	user string // basic auth, from WithBasicAuth or the URL's userinfo
+	pass string
+	http *http.Client
+	// timeout bounds each request (reads) and writeTimeout each write;
+	// the caller's ctx bounds the whole operation.
+	timeout      time.Duration
+	writeTimeout time.Duration
+	log          *slog.Logger
+	retry        Retry
+	poll         time.Duration
 
 	infoMu sync.Mutex  // guards info
 	info   *ServerInfo // cached by Capabilities
@@ -43,8 +51,34 @@ var DefaultRetry = Retry{Attempts: 8, Base: 100 * time.Millisecond, Max: 2 * tim
 // Option configures a Client.
 type Option func(*Client)
 
-// WithHTTPClient replaces http.DefaultClient (e.g. for TLS or auth).
+// Per-request defaults (docs/config.md). Writes wait longer than Connect's
+// own 90 s request timeout, so its "Request timed out" answer is seen.
+const (
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultWriteTimeout   = 100 * time.Second
+)
+
+// WithHTTPClient replaces the HTTP client (e.g. for TLS).
 func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
+
+// WithBasicAuth sends HTTP basic auth on every request. It replaces any
+// userinfo in the base URL; the password is never printed.
+func WithBasicAuth(user, password string) Option {
+	return func(c *Client) { c.user, c.pass = user, password }
+}
+
+// WithRequestTimeout bounds each read request and each write request;
+// zero keeps the default.
+func WithRequestTimeout(read, write time.Duration) Option {
+	return func(c *Client) {
+		if read > 0 {
+			c.timeout = read
+		}
+		if write > 0 {
+			c.writeTimeout = write
+		}
+	}
+}
 
 // WithLogger logs retries and polls at debug level.
 func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
@@ -56,13 +90,20 @@ func WithRetry(r Retry) Option { return func(c *Client) { c.retry = r } }
 func WithPollInterval(d time.Duration) Option { return func(c *Client) { c.poll = d } }
 
 // New returns a client for the worker at baseURL, e.g. http://127.0.0.1:8083.
+// Userinfo in baseURL (http://user:pass@host) becomes basic auth and is
+// stripped from every message; WithBasicAuth is the way to pass a password.
 func New(baseURL string, opts ...Option) *Client {
+	base, user, pass := splitUserinfo(strings.TrimRight(baseURL, "/"))
 	c := &Client{
-		base:  strings.TrimRight(baseURL, "/"),
-		http:  &http.Client{Timeout: 2 * time.Minute}, // Connect's own request timeout is 90 s
-		log:   slog.New(slog.DiscardHandler),
-		retry: DefaultRetry,
-		poll:  200 * time.Millisecond,
+		base:         base,
+		user:         user,
+		pass:         pass,
+		http:         &http.Client{},
+		timeout:      DefaultRequestTimeout,
+		writeTimeout: DefaultWriteTimeout,
+		log:          slog.New(slog.DiscardHandler),
+		retry:        DefaultRetry,
+		poll:         200 * time.Millisecond,
 	}
 	for _, o := range opts {
 		o(c)
@@ -76,8 +117,31 @@ func New(baseURL string, opts ...Option) *Client {
 	return c
 }
 
-// URL is the worker's base URL, as given to New.
+// URL is the worker's base URL without userinfo, safe to print.
 func (c *Client) URL() string { return c.base }
+
+// splitUserinfo takes user:pass@ out of a URL. A string that does not
+// parse keeps nothing that looks like userinfo, so no message can leak it.
+func splitUserinfo(raw string) (base, user, pass string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if at := strings.LastIndex(raw, "@"); at >= 0 {
+			scheme, _, ok := strings.Cut(raw, "://")
+			if ok {
+				return scheme + "://" + raw[at+1:], "", ""
+			}
+			return raw[at+1:], "", ""
+		}
+		return raw, "", ""
+	}
+	if u.User == nil {
+		return raw, "", ""
+	}
+	user = u.User.Username()
+	pass, _ = u.User.Password()
+	u.User = nil
+	return u.String(), user, pass
+}
 
 // response is one HTTP answer, body fully read.
 type response struct {
@@ -140,22 +204,33 @@ func (c *Client) once(ctx context.Context, method, target string, payload []byte
 	if payload != nil {
 		body = bytes.NewReader(payload)
 	}
+	limit := c.timeout
+	if method != http.MethodGet {
+		limit = c.writeTimeout
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, limit, &requestTimeout{limit: limit})
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
-		return nil, err
+		// The parse error would quote the URL; say what is wrong without it.
+		return nil, &cdcops.Error{Code: cdcops.EINVALID, Msg: "Kafka Connect URL " + c.base + " is not a valid http(s) URL",
+			Hint: "set --connect http://HOST:PORT (credentials go in --connect-user and CDCOPS_CONNECT_PASSWORD)"}
 	}
 	req.Header.Set("Accept", "application/json")
+	if c.user != "" || c.pass != "" {
+		req.SetBasicAuth(c.user, c.pass)
+	}
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, withCause(ctx, err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
 	if err != nil {
-		return nil, err
+		return nil, withCause(ctx, err)
 	}
 	return &response{status: res.StatusCode, header: res.Header, body: b}, nil
 }
@@ -199,7 +274,48 @@ func connectorPath(name, suffix string) string {
 	return "/connectors/" + url.PathEscape(name) + suffix
 }
 
-// isCtxErr reports whether err is the caller giving up, not a transport fault.
-func isCtxErr(ctx context.Context, err error) bool {
-	return ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+// requestTimeout is the cause of a request that hit the per-request limit
+// (not the caller's deadline).
+type requestTimeout struct{ limit time.Duration }
+
+func (e *requestTimeout) Error() string { return fmt.Sprintf("no answer within %s", e.limit) }
+
+// withCause attaches the per-request timeout to a transport error, so the
+// caller can tell "this request hung" from "the command's --timeout hit".
+func withCause(ctx context.Context, err error) error {
+	var rt *requestTimeout
+	if errors.As(context.Cause(ctx), &rt) {
+		return fmt.Errorf("%w: %w", rt, err)
+	}
+	return err
+}
+
+// PasswordKeys asks the worker which config keys of a connector class are
+// declared PASSWORD in its ConfigDef (PUT /connector-plugins/{class}/config/validate).
+// Only connector.class is sent, so no secret leaves cdcops and no
+// connector tries to reach its database; the definitions come back anyway.
+func (c *Client) PasswordKeys(ctx context.Context, class string) ([]string, error) {
+	path := "/connector-plugins/" + url.PathEscape(class) + "/config/validate"
+	resp, err := c.do(ctx, http.MethodPut, path, nil, map[string]string{"connector.class": class})
+	if err != nil {
+		return nil, err
+	}
+	var infos struct {
+		Configs []struct {
+			Definition struct {
+				Name string `json:"name"`
+				Type string `json:"type"`
+			} `json:"definition"`
+		} `json:"configs"`
+	}
+	if err := decode(http.MethodPut, path, resp, &infos); err != nil {
+		return nil, err
+	}
+	var keys []string
+	for _, ci := range infos.Configs {
+		if strings.EqualFold(ci.Definition.Type, "PASSWORD") {
+			keys = append(keys, ci.Definition.Name)
+		}
+	}
+	return keys, nil
 }

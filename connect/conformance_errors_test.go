@@ -12,9 +12,14 @@ import (
 // §1.5: every error row the lab can produce, as raw HTTP (status, body
 // shape, exact message) and through the client (cdcops code and hint).
 func TestConformanceErrors(t *testing.T) {
-	e := newEnv(t)
+	forEachWorker(t, func(t *testing.T, e *env) {
+		conformErrors(t, e)
+	})
+}
+
+func conformErrors(t *testing.T, e *env) {
 	n := name("errs")
-	e.create(n, sourceConfig(pgOffsets), "")
+	e.create(n, e.source(), "")
 	e.waitFor(n, connect.Running)
 	const u = "nope"
 
@@ -46,7 +51,7 @@ func TestConformanceErrors(t *testing.T) {
 		{"PATCH offsets not stopped", "PATCH", "/connectors/" + n + "/offsets", `{"offsets":[{"partition":{"server":"x"},"offset":{"lsn":1}}]}`, 400, msgNotStopped(n)},
 		{"PATCH offsets empty", "PATCH", "/connectors/" + n + "/offsets", `{"offsets":[]}`, 400, "Partitions / offsets need to be provided for an alter offsets request"},
 		// 409 AlreadyExistsException.
-		{"POST existing name", "POST", "/connectors", createBody(n, sourceConfig(pgOffsets)), 409, "Connector " + n + " already exists"},
+		{"POST existing name", "POST", "/connectors", createBody(n, e.source()), 409, "Connector " + n + " already exists"},
 	} {
 		e.raw(tc.method, tc.path, tc.body).expectError(t, tc.what, tc.status, tc.msg)
 	}
@@ -64,7 +69,7 @@ func TestConformanceErrors(t *testing.T) {
 		{"Stop unknown", func() error { return e.c.Stop(e.ctx, u) }, cdcops.ENOTFOUND, "cdcops connectors list", "Unknown connector nope"},
 		{"Offsets unknown", func() error { _, err := e.c.Offsets(e.ctx, u); return err }, cdcops.ENOTFOUND, "cdcops connectors list", "Connector nope not found"},
 		{"Create existing", func() error {
-			_, err := e.c.Create(e.ctx, connect.CreateRequest{Name: n, Config: sourceConfig(pgOffsets)})
+			_, err := e.c.Create(e.ctx, connect.CreateRequest{Name: n, Config: e.source()})
 			return err
 		}, cdcops.ECONFLICT, "cdcops connectors delete " + n, "Connector " + n + " already exists"},
 		{"ResetOffsets running", func() error { _, err := e.c.ResetOffsets(e.ctx, n); return err }, cdcops.ECONFLICT, "cdcops connectors stop " + n, msgNotStopped(n)},
@@ -77,7 +82,8 @@ func TestConformanceErrors(t *testing.T) {
 
 	// Unknown route: JAX-RS's own 404 in Connect's error body.
 	r := e.raw("GET", "/no/such/route", "")
-	r.expectError(t, "unknown route", 404, "HTTP 404 Not Found")
+	r.expectRoutingError(t, "unknown route", 404, "HTTP 404 Not Found")
+	e.raw("DELETE", "/connectors", "").expectRoutingError(t, "method not allowed", 405, "HTTP 405 Method Not Allowed")
 
 	// Every error body is exactly {"error_code","message"}.
 	var eb map[string]any

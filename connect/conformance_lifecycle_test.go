@@ -1,6 +1,7 @@
 package connect_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -12,9 +13,14 @@ import (
 	"github.com/cdcops/cdcops/connect"
 )
 
-// §1.1 GET /: server info, version 3.7.0 → every endpoint but PATCH config.
+// §1.1 GET /: server info; the version gives every endpoint the client knows.
 func TestConformanceServerInfo(t *testing.T) {
-	e := newEnv(t)
+	forEachWorker(t, func(t *testing.T, e *env) {
+		conformServerInfo(t, e)
+	})
+}
+
+func conformServerInfo(t *testing.T, e *env) {
 	r := e.raw("GET", "/", "")
 	r.expect(t, "GET /", 200, "-")
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
@@ -33,19 +39,26 @@ func TestConformanceServerInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if caps.Raw != "3.7.0" || !caps.Stop || !caps.GetOffsets || !caps.AlterOffsets || !caps.ResetOffsets || !caps.InitialState || caps.PatchConfig {
-		t.Errorf("capabilities of the lab worker = %+v, want 3.7.0 semantics", caps)
+	if caps.Raw != e.version || !caps.Stop || !caps.GetOffsets || !caps.AlterOffsets || !caps.ResetOffsets || !caps.InitialState || caps.PatchConfig != e.expect().patchConfig {
+		t.Errorf("capabilities = %+v, want Connect %s semantics", caps, e.version)
 	}
 }
 
 // §1.1 POST /connectors → 201 + Location + ConnectorInfo; GET connector,
 // GET config; list; PUT config 201 create vs 200 update.
 func TestConformanceCreateGetConfig(t *testing.T) {
-	e := newEnv(t)
+	forEachWorker(t, conformCreateGetConfig)
+}
+
+func conformCreateGetConfig(t *testing.T, e *env) {
 	n := name("create")
-	body, _ := json.Marshal(map[string]any{"name": n, "config": sourceConfig(pgOffsets)})
+	src := e.source()
+	body, _ := json.Marshal(map[string]any{"name": n, "config": src})
 	r := e.raw("POST", "/connectors", string(body))
 	r.expect(t, "POST /connectors", 201, "-")
+	if e.real {
+		t.Cleanup(func() { _ = e.c.Delete(context.Background(), n) })
+	}
 	if loc := r.Header.Get("Location"); !strings.HasSuffix(loc, "/connectors/"+n) {
 		t.Errorf("Location = %q, want …/connectors/%s", loc, n)
 	}
@@ -82,8 +95,13 @@ func TestConformanceCreateGetConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg["connector.class"] != sourceClass || cfg["name"] != n || cfg["lab.offsets"] != pgOffsets {
-		t.Errorf("GET config = %v", cfg)
+	for k, v := range src {
+		if cfg[k] != v {
+			t.Errorf("GET config %s = %q, want %q (all of %v)", k, cfg[k], v, cfg)
+		}
+	}
+	if cfg["name"] != n {
+		t.Errorf("GET config name = %q, want %s", cfg["name"], n)
 	}
 
 	names, err := e.c.List(e.ctx)
@@ -97,9 +115,13 @@ func TestConformanceCreateGetConfig(t *testing.T) {
 
 	// PUT config: 201 + Location when new, 200 when it updates.
 	n2 := name("putcfg")
-	cfgBody, _ := json.Marshal(sourceConfig(pgOffsets))
+	src2 := e.source()
+	cfgBody, _ := json.Marshal(src2)
 	r = e.raw("PUT", "/connectors/"+n2+"/config", string(cfgBody))
 	r.expect(t, "PUT config (new)", 201, "-")
+	if e.real {
+		t.Cleanup(func() { _ = e.c.Delete(context.Background(), n2) })
+	}
 	if loc := r.Header.Get("Location"); !strings.HasSuffix(loc, "/connectors/"+n2) {
 		t.Errorf("PUT config (new) Location = %q", loc)
 	}
@@ -108,7 +130,12 @@ func TestConformanceCreateGetConfig(t *testing.T) {
 	if pi := decodeJSON[connect.ConnectorInfo](t, "PUT config body", r.Body); pi.Name != n2 || pi.Config["name"] != n2 {
 		t.Errorf("PUT config body = %s", r.Body)
 	}
-	upd := sourceConfig(pgOffsets, "tasks.max", "2")
+	upd := map[string]string{"tasks.max": "2"}
+	for k, v := range src2 {
+		if k != "tasks.max" {
+			upd[k] = v
+		}
+	}
 	if _, created, err := e.c.PutConfig(e.ctx, n2, upd); err != nil || created {
 		t.Errorf("client PutConfig on an existing connector: created=%v err=%v, want update", created, err)
 	}
@@ -120,24 +147,25 @@ func TestConformanceCreateGetConfig(t *testing.T) {
 		return ""
 	})
 
-	// PATCH config is Kafka 3.8 (KAFKA-16445); a 3.7.0 worker has no such
-	// method on that path: JAX-RS answers 405, and the client refuses first.
-	e.raw("PATCH", "/connectors/"+n2+"/config", `{"tasks.max":"1"}`).expectError(t, "PATCH config on 3.7.0", 405, "HTTP 405 Method Not Allowed")
-	one := "1"
-	_, err = e.c.PatchConfig(e.ctx, n2, map[string]*string{"tasks.max": &one})
-	if codeOf(err) != cdcops.ECONFLICT || !strings.Contains(err.Error(), "needs Kafka Connect 3.8") || !strings.Contains(err.Error(), "3.7.0") {
-		t.Errorf("client PatchConfig on 3.7.0: %v, want a version error naming 3.8 and 3.7.0", err)
-	}
+	// PATCH config (3.8+) is checked per worker in TestConformanceVersionDelta;
+	// a pre-3.8 worker is refused by the client (TestClientRefusesEndpointsOlderWorkersLack).
 }
 
 // §1.1 ?expand=status, ?expand=info, both, and unknown expansions.
 func TestConformanceListExpand(t *testing.T) {
-	e := newEnv(t)
-	// Nothing yet: an empty array, and an empty object when expanded.
-	e.raw("GET", "/connectors", "").expect(t, "GET /connectors (none)", 200, "[]")
-	e.raw("GET", "/connectors?expand=status", "").expect(t, "GET /connectors?expand=status (none)", 200, "{}")
+	forEachWorker(t, conformListExpand)
+}
+
+func conformListExpand(t *testing.T, e *env) {
+	// Nothing yet: an empty array, and an empty object when expanded (a
+	// real worker is shared by the binary's tests, so it may hold others).
+	if !e.real {
+		e.raw("GET", "/connectors", "").expect(t, "GET /connectors (none)", 200, "[]")
+		e.raw("GET", "/connectors?expand=status", "").expect(t, "GET /connectors?expand=status (none)", 200, "{}")
+	}
 	n := name("expand")
-	e.create(n, sourceConfig(pgOffsets), "")
+	src := e.source()
+	e.create(n, src, "")
 	e.waitFor(n, connect.Running)
 
 	for _, tc := range []struct {
@@ -166,16 +194,19 @@ func TestConformanceListExpand(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := exp[n]
-	if x.Status == nil || x.Info == nil || x.Status.Connector.State != "RUNNING" || x.Info.Config["connector.class"] != sourceClass {
+	if x.Status == nil || x.Info == nil || x.Status.Connector.State != "RUNNING" || x.Info.Config["connector.class"] != src["connector.class"] {
 		t.Errorf("client ListExpanded[%s] = %+v", n, x)
 	}
 }
 
 // §1.2 status shape, §1.1 task status.
 func TestConformanceStatusShape(t *testing.T) {
-	e := newEnv(t)
+	forEachWorker(t, conformStatusShape)
+}
+
+func conformStatusShape(t *testing.T, e *env) {
 	n := name("status")
-	e.create(n, sourceConfig(pgOffsets, "tasks.max", "1"), "")
+	e.create(n, e.source("tasks.max", "1"), "")
 	e.waitFor(n, connect.Running)
 	r := e.raw("GET", "/connectors/"+n+"/status", "")
 	r.expect(t, "GET status", 200, "-")
@@ -194,14 +225,22 @@ func TestConformanceStatusShape(t *testing.T) {
 	r = e.raw("GET", "/connectors/"+n+"/tasks/0/status", "")
 	r.expect(t, "GET task status", 200, "-")
 	ts := decodeJSON[map[string]any](t, "task status", r.Body)
-	if strings.Join(sortedKeys(ts), ",") != "id,state,worker_id" || ts["id"] != float64(0) || ts["state"] != "RUNNING" {
-		t.Errorf("task status = %s, want {id:0,state:RUNNING,worker_id}", r.Body)
+	wantKeys := "id,state,worker_id"
+	if e.expect().statusVersion { // 4.1+ (delta K5)
+		wantKeys = "id,state,version,worker_id"
+	}
+	if strings.Join(sortedKeys(ts), ",") != wantKeys || ts["id"] != float64(0) || ts["state"] != "RUNNING" {
+		t.Errorf("task status = %s, want keys %s with id 0, RUNNING", r.Body, wantKeys)
 	}
 	if got, err := e.c.TaskStatus(e.ctx, n, 0); err != nil || got.State != "RUNNING" || got.ID != 0 {
 		t.Errorf("client TaskStatus = %+v, %v", got, err)
 	}
+}
 
-	// A failing task: FAILED with a trace, and tasks sorted by id.
+// A failing task: FAILED with a trace. Lab only: ScriptedSource fails on
+// request (lab.fail).
+func TestConformanceLabFailedTaskStatus(t *testing.T) {
+	e := newEnv(t)
 	f := name("failing")
 	e.create(f, sourceConfig(pgOffsets, "lab.fail", "true", "tasks.max", "1"), "")
 	var last *connect.ConnectorStatus
@@ -228,9 +267,14 @@ func TestConformanceStatusShape(t *testing.T) {
 
 // §1.1 pause / resume → 202 empty body, idempotent, asynchronous.
 func TestConformancePauseResume(t *testing.T) {
-	e := newEnv(t)
+	forEachWorker(t, func(t *testing.T, e *env) {
+		conformPauseResume(t, e)
+	})
+}
+
+func conformPauseResume(t *testing.T, e *env) {
 	n := name("pause")
-	e.create(n, sourceConfig(pgOffsets), "")
+	e.create(n, e.source(), "")
 	e.waitFor(n, connect.Running)
 	e.raw("PUT", "/connectors/"+n+"/pause", "").expect(t, "pause", 202, "")
 	e.waitFor(n, connect.Paused)
@@ -252,9 +296,14 @@ func TestConformancePauseResume(t *testing.T) {
 // §1.1/§1.4 stop → 204, then STOPPED with "tasks": []; idempotent;
 // resume starts a STOPPED connector again.
 func TestConformanceStop(t *testing.T) {
-	e := newEnv(t)
+	forEachWorker(t, func(t *testing.T, e *env) {
+		conformStop(t, e)
+	})
+}
+
+func conformStop(t *testing.T, e *env) {
 	n := name("stop")
-	e.create(n, sourceConfig(pgOffsets), "")
+	e.create(n, e.source(), "")
 	e.waitFor(n, connect.Running)
 	e.raw("PUT", "/connectors/"+n+"/stop", "").expect(t, "stop", 204, "")
 	e.waitFor(n, connect.Stopped)
@@ -280,9 +329,12 @@ func TestConformanceStop(t *testing.T) {
 // §1.1 restart: 204 with no body; 202 + ConnectorStateInfo with RESTARTING
 // for the instances RestartRequest selects; task restart 204.
 func TestConformanceRestart(t *testing.T) {
-	e := newEnv(t)
+	forEachWorker(t, conformRestart)
+}
+
+func conformRestart(t *testing.T, e *env) {
 	n := name("restart")
-	e.create(n, sourceConfig(pgOffsets, "tasks.max", "1"), "")
+	e.create(n, e.source("tasks.max", "1"), "")
 	e.waitFor(n, connect.Running)
 
 	e.raw("POST", "/connectors/"+n+"/restart", "").expect(t, "restart (connector only)", 204, "")
@@ -306,8 +358,21 @@ func TestConformanceRestart(t *testing.T) {
 	// onlyFailed alone (includeTasks=false) still answers 202 with a body.
 	r = e.raw("POST", "/connectors/"+n+"/restart?onlyFailed=true", "")
 	r.expect(t, "restart onlyFailed only", 202, "-")
+	if planned, err := e.c.Restart(e.ctx, n, connect.RestartOptions{}); err != nil || planned != nil {
+		t.Errorf("client Restart() = %+v, %v; want nil status for 204", planned, err)
+	}
+	e.waitFor(n, connect.Running)
+	e.raw("POST", "/connectors/"+n+"/tasks/0/restart", "").expect(t, "task restart", 204, "")
+	if err := e.c.RestartTask(e.ctx, n, 0); err != nil {
+		t.Errorf("client RestartTask: %v", err)
+	}
+	e.waitFor(n, connect.Running)
+}
 
-	// Only the FAILED task is marked when includeTasks&onlyFailed.
+// Only the FAILED task is marked when includeTasks&onlyFailed. Lab only:
+// it needs a task that fails on request (lab.fail).
+func TestConformanceLabRestartFailedTask(t *testing.T) {
+	e := newEnv(t)
 	f := name("restart-failed")
 	e.create(f, sourceConfig(pgOffsets, "lab.fail", "true"), "")
 	e.eventually("task FAILED", func() string {
@@ -324,22 +389,18 @@ func TestConformanceRestart(t *testing.T) {
 	if planned == nil || planned.Connector.State != "RUNNING" || len(planned.Tasks) != 1 || planned.Tasks[0].State != "RESTARTING" {
 		t.Errorf("client Restart(includeTasks, onlyFailed) on a failed task = %+v, want connector RUNNING, task 0 RESTARTING", planned)
 	}
-	if planned, err := e.c.Restart(e.ctx, n, connect.RestartOptions{}); err != nil || planned != nil {
-		t.Errorf("client Restart() = %+v, %v; want nil status for 204", planned, err)
-	}
-
-	e.raw("POST", "/connectors/"+n+"/tasks/0/restart", "").expect(t, "task restart", 204, "")
-	if err := e.c.RestartTask(e.ctx, n, 0); err != nil {
-		t.Errorf("client RestartTask: %v", err)
-	}
-	e.waitFor(n, connect.Running)
 }
 
 // §1.1 DELETE → 204; the connector is gone from GET and the list.
 func TestConformanceDelete(t *testing.T) {
-	e := newEnv(t)
+	forEachWorker(t, func(t *testing.T, e *env) {
+		conformDelete(t, e)
+	})
+}
+
+func conformDelete(t *testing.T, e *env) {
 	n := name("delete")
-	e.create(n, sourceConfig(pgOffsets), "")
+	e.create(n, e.source(), "")
 	e.waitFor(n, connect.Running)
 	e.raw("DELETE", "/connectors/"+n, "").expect(t, "DELETE connector", 204, "")
 	if err := e.c.WaitGone(e.ctx, n, 10e9); err != nil {
@@ -348,7 +409,7 @@ func TestConformanceDelete(t *testing.T) {
 	e.raw("GET", "/connectors/"+n, "").expectError(t, "GET deleted connector", 404, "Connector "+n+" not found")
 
 	n2 := name("delete-client")
-	e.create(n2, sourceConfig(pgOffsets), "")
+	e.create(n2, e.source(), "")
 	if err := e.c.Delete(e.ctx, n2); err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +421,10 @@ func TestConformanceDelete(t *testing.T) {
 
 // §1.1 KIP-980 initial_state (3.7.0): RUNNING, PAUSED, STOPPED, case-insensitive.
 func TestConformanceInitialState(t *testing.T) {
-	e := newEnv(t)
+	forEachWorker(t, conformInitialState)
+}
+
+func conformInitialState(t *testing.T, e *env) {
 	for _, tc := range []struct {
 		state string
 		want  connect.Want
@@ -372,8 +436,11 @@ func TestConformanceInitialState(t *testing.T) {
 		{"Paused", connect.Paused},
 	} {
 		n := name("initial-" + strings.ToLower(tc.state))
-		body, _ := json.Marshal(map[string]any{"name": n, "config": sourceConfig(pgOffsets), "initial_state": tc.state})
+		body, _ := json.Marshal(map[string]any{"name": n, "config": e.source(), "initial_state": tc.state})
 		e.raw("POST", "/connectors", string(body)).expect(t, "POST initial_state "+tc.state, 201, "-")
+		if e.real {
+			t.Cleanup(func() { _ = e.c.Delete(context.Background(), n) })
+		}
 		st := e.waitFor(n, tc.want)
 		if tc.want.Desc == connect.Stopped.Desc && len(st.Tasks) != 0 {
 			t.Errorf("initial_state %s: tasks %v", tc.state, st.Tasks)
@@ -381,7 +448,7 @@ func TestConformanceInitialState(t *testing.T) {
 	}
 	// A STOPPED-created connector accepts an offsets PATCH right away.
 	n := name("initial-patch")
-	e.create(n, sourceConfig("[]"), "STOPPED")
+	e.create(n, e.quietSource(), "STOPPED")
 	e.waitFor(n, connect.Stopped)
 	msg, err := e.c.AlterOffsets(e.ctx, n, offsetsBody(`{"server":"x"}`, `{"lsn":1}`))
 	if err != nil || msg != msgFrameworkAltered {
@@ -391,11 +458,14 @@ func TestConformanceInitialState(t *testing.T) {
 
 // §1.1 topics: {"<c>":{"topics":[…]}}; reset → 202.
 func TestConformanceTopics(t *testing.T) {
-	e := newEnv(t)
+	forEachWorker(t, conformTopics)
+}
+
+func conformTopics(t *testing.T, e *env) {
 	topic := name("orders")
 	produce(t, e, topic, 2, 3)
 	n := name("topics-sink")
-	e.create(n, sinkConfig(topic), "")
+	e.create(n, e.sink(topic), "")
 	e.waitFor(n, connect.Running)
 	e.eventually("sink topic tracked", func() string {
 		r := e.raw("GET", "/connectors/"+n+"/topics", "")

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -71,6 +72,8 @@ func TestClientRefusesEndpointsOlderWorkersLack(t *testing.T) {
 	}
 }
 
+var serverVersion = regexp.MustCompile(`"version":"[^"]*"`)
+
 // olderWorker proxies to the lab worker at target, reporting version in GET /.
 func olderWorker(t *testing.T, target, version string, passed *[]string) string {
 	u, err := url.Parse(target)
@@ -86,7 +89,7 @@ func olderWorker(t *testing.T, target, version string, passed *[]string) string 
 		if err != nil {
 			return err
 		}
-		b = bytes.Replace(b, []byte(`"version":"3.7.0"`), []byte(`"version":"`+version+`"`), 1)
+		b = serverVersion.ReplaceAll(b, []byte(`"version":"`+version+`"`))
 		res.Body = io.NopCloser(bytes.NewReader(b))
 		res.ContentLength = int64(len(b))
 		res.Header.Set("Content-Length", strconv.Itoa(len(b)))

@@ -89,7 +89,11 @@ func (c *Client) classify(e *APIError) error {
 		code, hint = cdcops.ENOTFOUND, fmt.Sprintf("run `cdcops connectors list --connect %s` to see the connectors that exist", c.base)
 	case e.Status == 400 || e.Status == 422:
 		code = cdcops.EINVALID
-	case e.Status == 401 || e.Status == 403:
+	case e.Status == 401:
+		// Wrong or missing credentials (JaasBasicAuthFilter) are
+		// configuration, not a runtime fault.
+		code, hint = cdcops.EINVALID, "check the Connect credentials: --connect-user (connect.user) and CDCOPS_CONNECT_PASSWORD or connect.password_file"
+	case e.Status == 403: // e.g. "Topic tracking is disabled."
 		code = cdcops.ECONFLICT
 	case e.Status == 502 || e.Status == 503 || e.Status == 504:
 		code, hint = cdcops.EUNAVAILABLE, fmt.Sprintf("is Kafka Connect running at %s? set --connect", c.base)
@@ -109,8 +113,18 @@ func (c *Client) classify(e *APIError) error {
 
 // transportError explains a request that never got an HTTP answer.
 func (c *Client) transportError(ctx context.Context, method, path string, err error) error {
-	if isCtxErr(ctx, err) {
+	var rt *requestTimeout
+	if errors.As(err, &rt) {
+		return &cdcops.Error{Code: cdcops.EUNAVAILABLE,
+			Msg:  fmt.Sprintf("Kafka Connect at %s accepted %s %s but sent no answer within %s", c.base, method, path, rt.limit),
+			Hint: "the worker is hung or overloaded; check its logs and health, or point --connect at another worker"}
+	}
+	if ctx.Err() != nil { // the caller gave up (its deadline, --timeout or Ctrl-C)
 		return fmt.Errorf("%s %s: %w", method, path, ctx.Err())
+	}
+	var ce *cdcops.Error
+	if errors.As(err, &ce) {
+		return err
 	}
 	var opErr *net.OpError
 	var dnsErr *net.DNSError

@@ -23,6 +23,15 @@ func TestParseVersion(t *testing.T) {
 		{"7.5.0-ccs", Version{3, 5, 0}, false}, // Confluent Platform 7.5 ships AK 3.5
 		{"8.0.1-ce", Version{4, 0, 1}, false},
 		{"2.8.2", Version{2, 8, 2}, false},
+		// Delta K1: CP 5.3-5.5 = AK 2.3-2.5, CP 6.0-6.2 = AK 2.6-2.8, CP 8.4 dev builds say "-0-ccs".
+		{"5.3.1-ccs", Version{2, 3, 1}, false},
+		{"5.5.0-ccs", Version{2, 5, 0}, false},
+		{"6.0.0-ccs", Version{2, 6, 0}, false},
+		{"6.2.4-ccs", Version{2, 8, 4}, false},
+		{"7.9.0-ccs", Version{3, 9, 0}, false},
+		{"8.4.0-0-ccs", Version{4, 4, 0}, false},
+		{"8.0.0-ccs", Version{4, 0, 0}, false},
+		{"5.0.0", Version{5, 0, 0}, false}, // a plain AK 5.0 is not CP
 		{"banana", Version{}, true},
 		{"3.x.0", Version{}, true},
 	} {
@@ -44,6 +53,9 @@ func TestCapabilitiesBoundaries(t *testing.T) {
 		{"3.7.0", true, true, true, true, true, false},
 		{"3.8.0", true, true, true, true, true, true},
 		{"4.0.0", true, true, true, true, true, true},
+		{"6.2.0-ccs", false, false, false, false, false, false}, // AK 2.8: nothing of KIP-875 (delta K1)
+		{"5.5.1-ccs", false, false, false, false, false, false},
+		{"8.4.0-0-ccs", true, true, true, true, true, true},
 	} {
 		k := CapabilitiesOf(ServerInfo{Version: tc.v})
 		got := [6]bool{k.Stop, k.GetOffsets, k.AlterOffsets, k.ResetOffsets, k.InitialState, k.PatchConfig}

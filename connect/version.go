@@ -21,8 +21,10 @@ func (v Version) AtLeast(major, minor int) bool {
 }
 
 // ParseVersion reads the "version" of GET /: "3.7.0", "3.8.0-SNAPSHOT", or a
-// Confluent Platform build such as "7.5.0-ccs", which ships Apache Kafka
-// 3.5 (CP 7.x carries AK 3.x, CP 8.x carries AK 4.x).
+// Confluent Platform build such as "7.5.0-ccs" or the dev form
+// "8.4.0-0-ccs", which carry Apache Kafka under CP's own numbering; those
+// are mapped to the AK release so capabilities follow the real code
+// (delta K1: confluentinc/kafka gradle.properties per branch).
 func ParseVersion(s string) (Version, error) {
 	core, suffix, _ := strings.Cut(strings.TrimSpace(s), "-")
 	parts := strings.Split(core, ".")
@@ -38,15 +40,39 @@ func ParseVersion(s string) (Version, error) {
 		n[i] = v
 	}
 	v := Version{n[0], n[1], n[2]}
-	if suffix == "ccs" || suffix == "ce" || strings.HasPrefix(suffix, "ccs") || strings.HasPrefix(suffix, "ce") {
-		switch v.Major {
-		case 7:
-			v.Major = 3
-		case 8:
-			v.Major = 4
-		}
+	if confluent(suffix) {
+		v = apacheOfConfluent(v)
 	}
 	return v, nil
+}
+
+// confluent reports a Confluent build suffix: "ccs" (community) or "ce"
+// (enterprise), possibly after a build number ("0-ccs") or before a
+// qualifier ("ccs-SNAPSHOT").
+func confluent(suffix string) bool {
+	for _, f := range strings.Split(suffix, "-") {
+		if f == "ccs" || f == "ce" {
+			return true
+		}
+	}
+	return false
+}
+
+// apacheOfConfluent maps a CP release to the AK release it ships:
+// CP 5.x = AK 2.x, CP 6.0-6.2 = AK 2.6-2.8, CP 7.x = AK 3.x, CP 8.x = AK 4.x.
+// Other majors are left as they are.
+func apacheOfConfluent(v Version) Version {
+	switch v.Major {
+	case 5:
+		v.Major = 2
+	case 6:
+		v.Major, v.Minor = 2, v.Minor+6
+	case 7:
+		v.Major = 3
+	case 8:
+		v.Major = 4
+	}
+	return v
 }
 
 // Capabilities says which endpoints a worker has, from its version

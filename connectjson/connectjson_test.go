@@ -2,6 +2,8 @@ package connectjson
 
 import (
 	"bytes"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -55,22 +57,62 @@ func TestHashMapOrder(t *testing.T) {
 	}
 }
 
+// Orders a JDK 17 HashMap gives (checked with testdata/HashMapOrder.java;
+// TestHashMapOrderMatchesJava re-checks them against the local JDK). Each
+// differs from both insertion and sorted order.
+var hashMapVectors = []struct {
+	name      string
+	keys      []string // insertion order
+	javaOrder []string
+}{
+	{
+		// 13 keys: the 13th put passes the threshold (12) and resizes to 32.
+		name: "resize at 13 keys",
+		keys: []string{"lsn", "lsn_proc", "lsn_commit", "txId", "ts_usec", "messageType", "xmin", "transaction_id",
+			"transaction_data_collection_order_public.a", "transaction_data_collection_order_public.b",
+			"transaction_data_collection_order_public.c", "transaction_data_collection_order_public.d",
+			"transaction_data_collection_order_public.e"},
+		javaOrder: []string{"transaction_id", "lsn_proc", "xmin", "lsn_commit", "lsn", "txId",
+			"transaction_data_collection_order_public.e", "transaction_data_collection_order_public.c",
+			"transaction_data_collection_order_public.d", "messageType",
+			"transaction_data_collection_order_public.a", "transaction_data_collection_order_public.b", "ts_usec"},
+	},
+	{
+		// Delta J1 [checked locally]: 9 keys in bucket 3 of 16; the 9th put
+		// makes treeifyBin resize to 32, which moves f9 behind the others.
+		name:      "treeify resize at 9 keys in one bin",
+		keys:      []string{"f9", "f40", "f51", "f62", "f73", "f84", "f95", "f101", "f112"},
+		javaOrder: []string{"f40", "f51", "f62", "f73", "f84", "f95", "f101", "f112", "f9"},
+	},
+}
+
+func javaOrderOf(keys []string) []string {
+	var out []string
+	for _, i := range javaHashMapOrder(keys) {
+		out = append(out, keys[i])
+	}
+	return out
+}
+
 func TestHashMapOrderAfterResize(t *testing.T) {
-	// 13 keys force a resize to 32 buckets; every key must still appear once
-	// and the order must not depend on insertion order of distinct buckets.
-	keys := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"}
-	order := javaHashMapOrder(keys)
-	seen := map[int]bool{}
-	for _, i := range order {
-		seen[i] = true
-	}
-	if len(order) != len(keys) || len(seen) != len(keys) {
-		t.Fatalf("order %v is not a permutation of %d keys", order, len(keys))
-	}
-	// Single-char keys hash to their code point, so buckets are ordered by it.
-	for n := 1; n < len(order); n++ {
-		if keys[order[n-1]] > keys[order[n]] {
-			t.Fatalf("keys out of bucket order: %v", order)
+	for _, v := range hashMapVectors {
+		sorted := slices.Sorted(slices.Values(v.keys))
+		if slices.Equal(v.javaOrder, v.keys) || slices.Equal(v.javaOrder, sorted) {
+			t.Fatalf("%s: vector cannot tell Java order from insertion or sorted order", v.name)
+		}
+		if got := javaOrderOf(v.keys); !slices.Equal(got, v.javaOrder) {
+			t.Errorf("%s:\n got %v\nwant %v", v.name, got, v.javaOrder)
+		}
+		obj := Object{}
+		for _, k := range v.keys {
+			obj = append(obj, Field{k, int64(1)})
+		}
+		b, err := Encode(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `{"` + strings.Join(v.javaOrder, `":1,"`) + `":1}`; string(b) != want {
+			t.Errorf("%s: Encode = %s, want %s", v.name, b, want)
 		}
 	}
 }

@@ -6,28 +6,62 @@ import "unicode/utf16"
 // java.util.HashMap[String,?] created with new HashMap<>() and filled by
 // put(keys[0]), put(keys[1]), ... iterates them.
 //
-// HashMap iterates bucket by bucket; a key's bucket is
-// (h ^ h>>>16) & (capacity-1) with h = String.hashCode(). The table starts
-// at 16 and doubles whenever size exceeds 0.75×capacity; a resize keeps the
-// relative order of keys within a bucket, so keys sharing a bucket come out
-// in insertion order. (Bins are never treeified below 64 buckets, and
-// offset maps are far smaller than that.)
+// HashMap iterates bucket by bucket; a key's bucket is h & (capacity-1)
+// with h = String.hashCode() ^ (hashCode >>> 16), and a new key goes to the
+// tail of its bucket. The table starts at 16 buckets (threshold 12) and
+// doubles when size exceeds the threshold, and also when a put makes one
+// bucket hold 9 keys while the table is below 64 buckets (treeifyBin
+// resizes instead of treeifying small tables; delta J1). A resize splits
+// each bucket keeping the keys' relative order. Treeified bins (9+ keys in
+// one bucket of a 64+ table) are not modelled: offset maps never come near.
 func javaHashMapOrder(keys []string) []int {
-	capacity := 16
-	for float64(len(keys)) > 0.75*float64(capacity) {
-		capacity *= 2
-	}
-	buckets := make([][]int, capacity)
+	order, _ := javaHashMapLayout(keys)
+	return order
+}
+
+// javaHashMapLayout is javaHashMapOrder that also reports whether Java
+// would have treeified a bin, where the order given is not Java's.
+func javaHashMapLayout(keys []string) (order []int, treeified bool) {
+	const treeifyThreshold, minTreeifyCapacity = 8, 64
+	capacity, threshold := 16, 12
+	hashes := make([]uint32, len(keys))
 	for i, k := range keys {
 		h := javaStringHash(k)
-		b := int((h ^ (h >> 16)) & uint32(capacity-1))
-		buckets[b] = append(buckets[b], i)
+		hashes[i] = h ^ h>>16
 	}
-	order := make([]int, 0, len(keys))
+	buckets := make([][]int, capacity)
+	resize := func() {
+		next := make([][]int, capacity*2)
+		for b, bin := range buckets {
+			for _, i := range bin {
+				if hashes[i]&uint32(capacity) == 0 {
+					next[b] = append(next[b], i)
+				} else {
+					next[b+capacity] = append(next[b+capacity], i)
+				}
+			}
+		}
+		buckets, capacity, threshold = next, capacity*2, threshold*2
+	}
+	for i := range keys {
+		b := hashes[i] & uint32(capacity-1)
+		buckets[b] = append(buckets[b], i)
+		if len(buckets[b]) > treeifyThreshold {
+			if capacity < minTreeifyCapacity {
+				resize()
+			} else {
+				treeified = true
+			}
+		}
+		if i+1 > threshold {
+			resize()
+		}
+	}
+	order = make([]int, 0, len(keys))
 	for _, b := range buckets {
 		order = append(order, b...)
 	}
-	return order
+	return order, treeified
 }
 
 // javaStringHash is String.hashCode(): s[0]*31^(n-1) + ... over UTF-16

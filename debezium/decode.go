@@ -2,6 +2,7 @@ package debezium
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,8 +39,11 @@ func Decode(class string, offset connectjson.Object) Decoded {
 		d.Fields = append(d.Fields, Field{Name: f.Key, Raw: string(raw), Human: human(k, f.Key, f.Value)})
 	}
 	d.Position = position(k, offset)
-	if v, ok := offset.Get("snapshot"); ok && v != false && v != "false" {
+	if v, ok := offset.Get("snapshot"); ok && v != nil {
 		d.Snapshot = "snapshot in progress (" + fmt.Sprint(v) + ")"
+		if msg := snapshotValue(v, true); msg != "" && loadsCommon(k) {
+			d.Snapshot = "invalid snapshot value " + fmt.Sprint(v) + " (Debezium fails to load it)"
+		}
 		if c, ok := offset.Get("snapshot_completed"); ok && (c == true || c == "true") {
 			d.Snapshot = "snapshot completed"
 		}
@@ -66,8 +70,12 @@ func human(k Kind, name string, v any) string {
 	case k == SQLServer && (name == "commit_lsn" || name == "change_lsn"):
 		if s, ok := v.(string); ok {
 			if l, err := ParseSQLServerLSN(s); err == nil {
-				vlf, blk, slot := l.Parts()
-				return fmt.Sprintf("VLF %d, block %d, slot %d", vlf, blk, slot)
+				if vlf, blk, slot, ok := l.Parts(); ok {
+					return fmt.Sprintf("VLF %d, block %d, slot %d", vlf, blk, slot)
+				}
+				if l.IsNull() {
+					return "no LSN (Debezium's NULL)"
+				}
 			}
 		}
 	case k == MySQL && name == "gtids":
@@ -101,7 +109,7 @@ func tsField(name string, v any) (time.Time, bool) {
 
 func position(k Kind, o connectjson.Object) string {
 	str := func(key string) (string, bool) { v, ok := o.Get(key); s, isS := v.(string); return s, ok && isS }
-	num := func(key string) (int64, bool) { v, ok := o.Get(key); n, isN := v.(int64); return n, ok && isN }
+	num := func(key string) (int64, bool) { v, _ := o.Get(key); return longValue(v) }
 	switch k {
 	case Postgres:
 		if n, ok := num("lsn"); ok {
@@ -149,4 +157,19 @@ func position(k Kind, o connectjson.Object) string {
 	}
 	raw, _ := connectjson.Encode(o)
 	return string(raw)
+}
+
+// longValue reads a number as OffsetUtils.longOffsetValue does: any JSON
+// number (truncated) or a numeric string (delta D5, D7).
+func longValue(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, true
+	case float64:
+		return int64(x), true
+	case string:
+		n, err := strconv.ParseInt(x, 10, 64)
+		return n, err == nil
+	}
+	return 0, false
 }

@@ -26,9 +26,8 @@ func Delta(class string, before, after connectjson.Object) []string {
 	var out []string
 	covered := map[string]bool{}
 	num := func(o connectjson.Object, key string) (int64, bool) {
-		v, ok := o.Get(key)
-		n, isN := v.(int64)
-		return n, ok && isN
+		v, _ := o.Get(key)
+		return longValue(v)
 	}
 	str := func(o connectjson.Object, key string) (string, bool) {
 		v, ok := o.Get(key)

@@ -12,7 +12,10 @@ type Interval struct{ Start, End int64 }
 
 // GTIDSet is a MySQL GTID set (uuid[:tag]:1-5:7 entries joined by commas)
 // or a MariaDB GTID list (domain-server-seq entries, taken as 1..seq per
-// domain and server), kept as sorted, merged intervals per source.
+// domain), kept as sorted, merged intervals per source. MariaDB sources
+// are domains only, "domain <d>": MariaDB tracks GTID progress per domain,
+// and Debezium 3.6 compares positions per domain, so a failover from
+// 0-1-100 to 0-2-105 is 5 more transactions, not a swap (delta D4).
 type GTIDSet map[string][]Interval
 
 // ParseGTIDSet parses the gtids offset value; whitespace and newlines
@@ -37,10 +40,16 @@ func ParseGTIDSet(s string) (GTIDSet, error) {
 			if err != nil || seq < 0 {
 				return nil, fmt.Errorf("GTID %q: bad sequence number", elem)
 			}
-			if _, err := strconv.ParseUint(f[0], 10, 32); err != nil {
+			domain, err := strconv.ParseUint(f[0], 10, 32)
+			if err != nil {
 				return nil, fmt.Errorf("GTID %q: bad domain", elem)
 			}
-			g.add(f[0]+"-"+f[1], Interval{1, seq})
+			if _, err := strconv.ParseUint(f[1], 10, 32); err != nil {
+				return nil, fmt.Errorf("GTID %q: bad server id", elem)
+			}
+			if seq > 0 {
+				g.add("domain "+strconv.FormatUint(domain, 10), Interval{1, seq})
+			}
 			continue
 		}
 		parts := strings.Split(elem, ":")

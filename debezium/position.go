@@ -1,6 +1,7 @@
 package debezium
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
 	"math/big"
@@ -28,57 +29,85 @@ func ParsePGLSN(s string) (int64, error) {
 	return int64(h<<32 | l), nil
 }
 
-// SQLServerLSN is a 10-byte SQL Server log sequence number.
-type SQLServerLSN [10]byte
+// SQLServerLSN is a SQL Server log sequence number as Debezium's Lsn holds
+// it: the bytes of its hex text (10 for a real LSN), or NULL (nil bytes),
+// which Debezium writes as the string "NULL" for an absent position.
+type SQLServerLSN struct{ b []byte }
 
-// ParseSQLServerLSN parses the 8:8:4 hex form Debezium writes
-// (e.g. 0000002b:00000560:0003).
+// ParseSQLServerLSN reads what Lsn.valueOf accepts (delta D1, D8): "NULL",
+// or hex digits with any colons removed, of any even length. Debezium
+// itself turns non-hex digits into garbage bytes silently; cdcops refuses
+// them, since no Debezium ever wrote one.
 func ParseSQLServerLSN(s string) (SQLServerLSN, error) {
-	var l SQLServerLSN
-	parts := strings.Split(s, ":")
-	if len(parts) != 3 || len(parts[0]) != 8 || len(parts[1]) != 8 || len(parts[2]) != 4 {
-		return l, fmt.Errorf("SQL Server LSN %q: want 8:8:4 hex digits", s)
+	if s == "NULL" {
+		return SQLServerLSN{}, nil
 	}
-	b, err := hex.DecodeString(parts[0] + parts[1] + parts[2])
+	h := strings.ReplaceAll(s, ":", "")
+	if len(h)%2 != 0 {
+		return SQLServerLSN{}, fmt.Errorf("SQL Server LSN %q: odd number of hex digits (Debezium fails reading it); want 8:8:4 hex digits or \"NULL\"", s)
+	}
+	b, err := hex.DecodeString(h)
 	if err != nil {
-		return l, fmt.Errorf("SQL Server LSN %q: %v", s, err)
+		return SQLServerLSN{}, fmt.Errorf("SQL Server LSN %q: not hex; want 8:8:4 hex digits or \"NULL\"", s)
 	}
-	copy(l[:], b)
-	return l, nil
+	if b == nil {
+		b = []byte{}
+	}
+	return SQLServerLSN{b}, nil
 }
 
-// Parts returns the virtual log file, block and slot numbers.
-func (l SQLServerLSN) Parts() (vlf, block uint32, slot uint16) {
-	vlf = uint32(l[0])<<24 | uint32(l[1])<<16 | uint32(l[2])<<8 | uint32(l[3])
-	block = uint32(l[4])<<24 | uint32(l[5])<<16 | uint32(l[6])<<8 | uint32(l[7])
-	slot = uint16(l[8])<<8 | uint16(l[9])
-	return
+// IsNull reports the NULL LSN.
+func (l SQLServerLSN) IsNull() bool { return l.b == nil }
+
+// Parts returns the virtual log file, block and slot numbers of a 10-byte LSN.
+func (l SQLServerLSN) Parts() (vlf, block uint32, slot uint16, ok bool) {
+	if len(l.b) != 10 {
+		return 0, 0, 0, false
+	}
+	b := l.b
+	vlf = uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	block = uint32(b[4])<<24 | uint32(b[5])<<16 | uint32(b[6])<<8 | uint32(b[7])
+	slot = uint16(b[8])<<8 | uint16(b[9])
+	return vlf, block, slot, true
 }
 
+// String is Lsn.toString: lower-case hex, a colon after bytes 4 and 8.
 func (l SQLServerLSN) String() string {
-	v, b, s := l.Parts()
-	return fmt.Sprintf("%08x:%08x:%04x", v, b, s)
-}
-
-// Compare orders two LSNs (-1, 0, 1).
-func (l SQLServerLSN) Compare(o SQLServerLSN) int {
-	for i := range l {
-		if l[i] != o[i] {
-			if l[i] < o[i] {
-				return -1
-			}
-			return 1
+	if l.b == nil {
+		return "NULL"
+	}
+	var sb strings.Builder
+	for i, c := range l.b {
+		fmt.Fprintf(&sb, "%02x", c)
+		if i == 3 || i == 7 {
+			sb.WriteByte(':')
 		}
 	}
-	return 0
+	return sb.String()
 }
 
-// ParseSCN parses an Oracle SCN (a numeric string; may exceed int64).
-func ParseSCN(s string) (*big.Int, error) {
-	n, ok := new(big.Int).SetString(s, 10)
-	if !ok || n.Sign() < 0 {
-		return nil, fmt.Errorf("SCN %q: want a non-negative decimal number", s)
+// Compare orders two LSNs (-1, 0, 1) as Lsn.compareTo: NULL first, then
+// byte by byte (a shorter LSN that is a prefix sorts first).
+func (l SQLServerLSN) Compare(o SQLServerLSN) int {
+	switch {
+	case l.IsNull() && o.IsNull():
+		return 0
+	case l.IsNull():
+		return -1
+	case o.IsNull():
+		return 1
 	}
+	return bytes.Compare(l.b, o.b)
+}
+
+// ParseSCN parses an Oracle SCN as new BigInteger(String) does: decimal
+// digits with an optional sign, of any size (delta D6).
+func ParseSCN(s string) (*big.Int, error) {
+	digits := strings.TrimLeft(s, "+-")
+	if len(s)-len(digits) > 1 || digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return nil, fmt.Errorf("SCN %q: want a decimal number", s)
+	}
+	n, _ := new(big.Int).SetString(s, 10)
 	return n, nil
 }
 

@@ -3,18 +3,10 @@ package debezium
 import (
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/cdcops/cdcops/connectjson"
 )
-
-// integerFields must be JSON integers: loaders cast them to Long, so a
-// float or a string breaks the connector (spec §3.6).
-var integerFields = map[string]bool{
-	"lsn": true, "lsn_proc": true, "lsn_commit": true, "ts_usec": true, "xmin": true,
-	"lsn_events_processed": true, "pos": true, "server_id": true, "event": true, "row": true,
-	"ts_sec": true, "ts_ms": true, "event_serial_no": true, "sec": true, "ord": true, "txnNumber": true,
-	"scn_idx": true,
-}
 
 // ValidateRecord checks one offsets-topic record: the key is
 // [string, flat object] and the value is null or a flat object, then the
@@ -45,7 +37,11 @@ func ValidateRecord(class string, key, value []byte) error {
 }
 
 // Validate checks a partition and offset map for class (guessing the kind
-// when class is empty). A nil offset (reset) is valid.
+// when class is empty) exactly as strictly as Debezium 3.6's loader for
+// that kind: a value the loader would throw on is refused with the reason,
+// anything it accepts passes (delta D1-D9). The one extra check is that a
+// MySQL/MariaDB "gtids" must parse, since the connector parses it when it
+// starts streaming. A nil offset (reset) is valid.
 func Validate(class string, partition, offset connectjson.Object) []error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -59,17 +55,8 @@ func Validate(class string, partition, offset connectjson.Object) []error {
 		add("offset: %v", err)
 	}
 	k, _ := Resolve(class, offset)
-	for _, f := range offset {
-		if integerFields[f.Key] {
-			if _, ok := f.Value.(int64); !ok && f.Value != nil {
-				add("offset field %q is %s, want an integer", f.Key, typeName(f.Value))
-			}
-		}
-	}
-	str := func(key string) (string, bool, bool) {
-		v, present := offset.Get(key)
-		s, ok := v.(string)
-		return s, present, ok
+	for _, e := range loaderErrors(k, offset) {
+		errs = append(errs, e)
 	}
 	partStr := func(key string) {
 		if v, ok := partition.Get(key); !ok {
@@ -79,62 +66,65 @@ func Validate(class string, partition, offset connectjson.Object) []error {
 		}
 	}
 	switch k {
-	case Postgres:
+	case Postgres, MySQL, SQLServer, Oracle:
 		partStr("server")
-		if _, ok := offset.Get("lsn"); !ok {
-			if _, snap := offset.Get("snapshot"); !snap {
-				add("PostgreSQL offset has no \"lsn\"")
-			}
-		}
-	case MySQL:
-		partStr("server")
-		if _, present, ok := str("file"); !present || !ok {
-			add("MySQL offset needs a string \"file\" (Debezium fails with \"Source offset 'file' parameter is missing\")")
-		}
-		if _, ok := offset.Get("pos"); !ok {
-			add("MySQL offset has no \"pos\"")
-		}
-		if g, present, ok := str("gtids"); present && ok {
-			if _, err := ParseGTIDSet(g); err != nil {
-				add("gtids: %v", err)
-			}
-		}
-	case SQLServer:
-		partStr("server")
-		s, present, ok := str("commit_lsn")
-		if !present || !ok {
-			add("SQL Server offset needs a string \"commit_lsn\"")
-		} else if _, err := ParseSQLServerLSN(s); err != nil {
-			add("commit_lsn: %v", err)
-		}
-		if s, present, ok := str("change_lsn"); present && ok {
-			if _, err := ParseSQLServerLSN(s); err != nil {
-				add("change_lsn: %v", err)
-			}
-		}
 	case MongoDB:
 		partStr("server_id")
-		_, hasSec := offset.Get("sec")
-		_, hasOrd := offset.Get("ord")
-		init, _ := offset.Get("initsync")
-		if !(hasSec && hasOrd) && init != true {
-			if _, ok := offset.Get("resume_token"); !ok {
-				add("MongoDB offset needs \"sec\" and \"ord\", a \"resume_token\" or \"initsync\"")
+	}
+	if k == MySQL {
+		if g, ok := offset.Get("gtids"); ok {
+			if s, isS := g.(string); isS {
+				if _, err := ParseGTIDSet(s); err != nil {
+					add("gtids: %v", err)
+				}
 			}
-		}
-	case Oracle:
-		partStr("server")
-		if s, present, ok := str("scn"); present {
-			if !ok {
-				add("Oracle \"scn\" must be a numeric string")
-			} else if _, err := ParseSCN(s); err != nil {
-				add("scn: %v", err)
-			}
-		} else if _, lcr := offset.Get("lcr_position"); !lcr {
-			add("Oracle offset has no \"scn\" (or \"lcr_position\")")
 		}
 	}
 	return errs
+}
+
+// loaderErrors runs the kind's loader rules over offset.
+func loaderErrors(k Kind, offset connectjson.Object) []error {
+	var errs []error
+	rules := loaderRules[k]
+	name := kindName(k)
+	for key, rule := range rules {
+		v, present := offset.Get(key)
+		if msg := rule(v, present); msg != "" {
+			errs = append(errs, fmt.Errorf("offset %q %s (%s loader)", key, msg, name))
+		}
+	}
+	if loadsCommon(k) {
+		v, present := offset.Get("snapshot")
+		if msg := snapshotValue(v, present); msg != "" {
+			errs = append(errs, fmt.Errorf("offset \"snapshot\" %s", msg))
+		}
+		for _, f := range offset {
+			if rule := transactionRule(f.Key); rule != nil {
+				if msg := rule(f.Value, true); msg != "" {
+					errs = append(errs, fmt.Errorf("offset %q %s (TransactionContext)", f.Key, msg))
+				}
+			}
+		}
+	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return errs
+}
+
+func kindName(k Kind) string {
+	switch k {
+	case Postgres:
+		return "PostgreSQL"
+	case MySQL:
+		return "MySQL/MariaDB"
+	case SQLServer:
+		return "SQL Server"
+	case MongoDB:
+		return "MongoDB"
+	case Oracle:
+		return "Oracle"
+	}
+	return string(k)
 }
 
 func typeName(v any) string {

@@ -2,11 +2,13 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/cdcops/cdcops"
@@ -157,6 +159,11 @@ func (c *Client) sampleKeys(ctx context.Context, topic string, n int) ([][]byte,
 // GroupOffsets returns a consumer group's committed offsets, sorted.
 func (c *Client) GroupOffsets(ctx context.Context, group string) ([]cdcops.PartitionOffset, error) {
 	resp, err := c.adm.FetchOffsets(ctx, group)
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		// A sink that never ran has no group. Kafka answers an empty list
+		// for that; kfake (the lab) answers GROUP_ID_NOT_FOUND.
+		return nil, nil
+	}
 	if err != nil {
 		return nil, unavailable(c.Bootstrap(), fmt.Errorf("offsets of group %s: %w", group, err))
 	}

@@ -43,6 +43,7 @@ type ColumnInfo struct {
 	Source string `json:"source"`
 	Sink   string `json:"sink"`
 	As     string `json:"compared_as"`
+	Scale  int    `json:"scale,omitempty"` // decimal places a decimal pair is compared at
 	Key    bool   `json:"key,omitempty"`
 }
 

@@ -50,8 +50,11 @@ func Run(ctx context.Context, spec Spec) (*Report, error) {
 	e := &engine{spec: &spec, log: log}
 	rep, err := e.run(ctx)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && spec.Timeout > 0 {
-			return nil, cdcops.Errorf(cdcops.EUNAVAILABLE, "raise --timeout, narrow with --where, or try --mode pushdown", "reconcile timed out after %s", spec.Timeout)
+		// A query cancelled on the server at the deadline fails with the
+		// driver's "canceling statement" error, not DeadlineExceeded: ask
+		// the run's own context why it ended.
+		if spec.Timeout > 0 && (errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded)) {
+			return nil, cdcops.Errorf(cdcops.EUNAVAILABLE, "raise --timeout, narrow with --where, or try --mode pushdown", "reconcile timed out after %s: %w", spec.Timeout, context.DeadlineExceeded)
 		}
 		return nil, err
 	}
@@ -134,14 +137,20 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 			}
 		}()
 	}
-	mode, reason, err := e.chooseMode(ctx)
-	if err != nil {
-		return nil, err
+	mode, reason := "stream", fmt.Sprintf("key filter: %d keys read by key on both sides", len(s.Keys))
+	if s.Keys == nil {
+		if mode, reason, err = e.chooseMode(ctx); err != nil {
+			return nil, err
+		}
+	} else {
+		e.rep.SourceMode, e.rep.SinkMode = "stream", "stream"
 	}
 	e.rep.Mode, e.rep.ModeReason = mode, reason
 	e.log.Debug("reconcile", "mode", mode, "reason", reason, "source_sql", e.src.row)
-	switch mode {
-	case "stream": // both stream: merge-compare once, no aggregates needed
+	switch {
+	case s.Keys != nil: // only the listed keys, read by key on both sides
+		err = e.compareKeys(ctx)
+	case mode == "stream": // both stream: merge-compare once, no aggregates needed
 		err = e.streamAll(ctx)
 	default:
 		err = e.pushdown(ctx)
@@ -193,7 +202,7 @@ func (e *engine) newReport() *Report {
 		if i < e.p.nKeys {
 			r.Key = append(r.Key, cp.Name)
 		}
-		r.Compared = append(r.Compared, ColumnInfo{Source: cp.Src.Name, Sink: cp.Dst.Name, As: cp.Format.Class.String(), Key: i < e.p.nKeys})
+		r.Compared = append(r.Compared, ColumnInfo{Source: cp.Src.Name, Sink: cp.Dst.Name, As: cp.Format.Class.String(), Scale: scaleOf(cp.Format), Key: i < e.p.nKeys})
 		if i >= e.p.nKeys {
 			r.Columns[cp.Name] = 0
 		}

@@ -228,3 +228,54 @@ func TestMariaDBTableCaseInsensitive(t *testing.T) {
 		}
 	}
 }
+
+// Issue 10 acceptance: `reconcile --timeout 3s` with a --source-where that
+// sleeps ends after about 3 s with a timeout error, and the query does not
+// keep running in PostgreSQL.
+func TestTimeoutCancelsQueryServerSide(t *testing.T) {
+	pg := testenv.Postgres(t)
+	p := testenv.Open(t, pg)
+	for _, q := range []string{"CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t SELECT g, 'v' FROM generate_series(1, 10) g"} {
+		if _, err := p.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, dst := sqliteTables(t, nil, []string{"CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"})
+	const marker = "cdcops_timeout_probe"
+	where := "pg_sleep(30) IS NOT NULL OR '" + marker + "' = ''"
+	seen := make(chan int, 1)
+	go func() { // while the run waits: the sleeping query must really be running
+		time.Sleep(2 * time.Second)
+		var n int
+		_ = p.QueryRow("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%" + marker + "%' AND pid <> pg_backend_pid()").Scan(&n)
+		seen <- n
+	}()
+	start := time.Now()
+	_, err := Run(context.Background(), Spec{Source: pg, Sink: dst, Table: "t", SourceWhere: where, Timeout: 3 * time.Second, Mode: "stream"})
+	took := time.Since(start)
+	if n := <-seen; n != 1 {
+		t.Fatalf("%d sleeping queries seen during the run, want 1 (the test does not test what it says)", n)
+	}
+	if err == nil || !strings.Contains(err.Error(), "timed out after 3s") || !errors.Is(err, context.DeadlineExceeded) && cdcops.ErrorCodeOf(err) != cdcops.EUNAVAILABLE {
+		t.Fatalf("err = %v, want 'reconcile timed out after 3s'", err)
+	}
+	if took > 15*time.Second {
+		t.Fatalf("took %s: the timeout did not end the run", took)
+	}
+	// The server must not still run the sleeping query (give the cancel
+	// request a moment to arrive).
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var n int
+		if err := p.QueryRow("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%" + marker + "%' AND pid <> pg_backend_pid()").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d queries still active in PostgreSQL after the timeout", n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -29,6 +29,7 @@ type Spec struct {
 	StopAfter            int                        // stop at the first difference beyond this many (counts become lower bounds, StoppedEarly); 0 = never
 	Timeout              time.Duration              // whole run; 0 = none
 	Settle               time.Duration              // re-check differing keys after this delay
+	Keys                 []map[string]string        // compare only these keys (key column → canonical text, as in a Difference); nil = the whole table
 	PartitionBy          string                     // COL:day|hour|month
 	LeafRows             int                        // pushdown: ranges this small are read row by row (default 2000)
 	MaxRanges            int                        // pushdown: ranges in the first pass (default 10000 for integer keys)

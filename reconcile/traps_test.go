@@ -21,8 +21,15 @@ func ts(s string) time.Time {
 // both modes. A missed or an invented difference fails the trap.
 func TestTraps(t *testing.T) {
 	en := newEngines(t)
+	for _, tr := range trapList() {
+		t.Run(tr.name, func(t *testing.T) { runTrap(t, en, tr) })
+	}
+}
+
+// trapList is the spec's trap list (repair's acceptance test reuses it).
+func trapList() []trap {
 	text := col{"v", "text", "varchar(100)", "TEXT"}
-	traps := []trap{
+	return []trap{
 		{
 			name: "null vs empty vs NULL string", cols: []col{idCol, text}, pk: []string{"id"},
 			src:  [][]any{{1, nil}, {2, ""}, {3, "NULL"}, {4, nil}, {5, ""}, {6, "NULL"}, {7, "N"}},
@@ -173,9 +180,6 @@ func TestTraps(t *testing.T) {
 			dst:  [][]any{{"acme", 1, "a"}, {"acme", 2, "x"}, {"beta", 1, "c"}, {"beta", 9, "d"}, {"Acme", 3, "e"}},
 			want: map[string]string{"acme,2": "changed", "beta,10": "missing", "beta,9": "extra"},
 		},
-	}
-	for _, tr := range traps {
-		t.Run(tr.name, func(t *testing.T) { runTrap(t, en, tr) })
 	}
 }
 

@@ -3,7 +3,6 @@ package sqlconn
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"net"
 	"net/url"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -81,6 +82,11 @@ func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
 		if perr != nil {
 			return nil, cdcops.Errorf(cdcops.EINVALID, "check the postgres:// DSN", "parse DSN %s: %v", cdcops.RedactDSN(dsn), cdcops.RedactDSN(perr.Error()))
 		}
+		// On a timeout or Ctrl-C send PostgreSQL a cancel request, so the
+		// query stops on the server (pgx's default only drops the socket).
+		cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+			return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
+		}
 		if o.Dial != nil {
 			cfg.DialFunc = o.Dial
 		}
@@ -97,10 +103,11 @@ func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
 		if o.Dial != nil {
 			cfg.DialFunc = o.Dial
 		}
-		var conn driver.Connector
-		if conn, err = mysql.NewConnector(cfg); err == nil {
-			db = sql.OpenDB(conn)
+		conn, cerr := mysql.NewConnector(cfg)
+		if cerr != nil {
+			return nil, badDSN(dsn)
 		}
+		db = sql.OpenDB(killConnector{base: conn})
 	case SQLite:
 		db, err = sql.Open("sqlite", SQLitePath(dsn)+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
 		if err == nil {

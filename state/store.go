@@ -38,15 +38,76 @@ var migrations = []string{
   summary     TEXT NOT NULL
 )`,
 	`CREATE INDEX reconcile_runs_table ON reconcile_runs (source_table, started)`,
+	// Offset surgery: plans (body is the cdcops.Plan JSON), their
+	// approvals, the step journal of applies/rollbacks, and the audit chain.
+	`CREATE TABLE plans (
+  id       TEXT PRIMARY KEY,
+  created  TEXT NOT NULL,
+  kind     TEXT NOT NULL,
+  status   TEXT NOT NULL,
+  body     TEXT NOT NULL
+)`,
+	`CREATE TABLE plan_approvals (
+  id       %ID%,
+  plan_id  TEXT NOT NULL,
+  approver TEXT NOT NULL,
+  at       TEXT NOT NULL,
+  reason   TEXT NOT NULL,
+  ticket   TEXT NOT NULL,
+  UNIQUE (plan_id, approver)
+)`,
+	`CREATE TABLE plan_steps (
+  id        %ID%,
+  plan_id   TEXT NOT NULL,
+  run       TEXT NOT NULL,
+  connector TEXT NOT NULL,
+  step      TEXT NOT NULL,
+  status    TEXT NOT NULL,
+  at        TEXT NOT NULL,
+  detail    TEXT NOT NULL
+)`,
+	`CREATE INDEX plan_steps_plan ON plan_steps (plan_id, run)`,
+	`CREATE TABLE audit_log (
+  seq       BIGINT PRIMARY KEY,
+  at        TEXT NOT NULL,
+  body      TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash      TEXT NOT NULL
+)`,
+	// Every differing key of a reconcile run (its summary lists only the
+	// first 1000), so `repair --from-run ID` can re-read them.
+	`CREATE TABLE reconcile_run_keys (
+  run_id   BIGINT NOT NULL,
+  kind     TEXT NOT NULL,
+  key_json TEXT NOT NULL
+)`,
+	`CREATE INDEX reconcile_run_keys_run ON reconcile_run_keys (run_id)`,
+	journalKeysTable,
+	journalEntriesTable,
+	`CREATE INDEX journal_entries_key ON journal_entries (key_id, ts_ms)`,
+	journalPositionsTable,
+	journalGapsTable,
+	journalRunsTable,
+	journalSegmentsTable,
+}
+
+// CheckURL says whether url names a kind of state store cdcops supports,
+// without opening (or creating) anything.
+func CheckURL(url string) error {
+	engine, err := sqlconn.EngineOf(url)
+	if err != nil || engine == sqlconn.MySQL {
+		return cdcops.Errorf(cdcops.EINVALID, "use --state sqlite://PATH or --state postgres://user@host/db",
+			"unsupported state store %q", cdcops.RedactDSN(url))
+	}
+	return nil
 }
 
 // Open opens (creating when needed) the state store at url.
 func Open(ctx context.Context, url string) (*Store, error) {
-	engine, err := sqlconn.EngineOf(url)
-	if err != nil || engine == sqlconn.MySQL {
-		return nil, cdcops.Errorf(cdcops.EINVALID, "use --state sqlite://PATH or --state postgres://user@host/db",
-			"unsupported state store %q", cdcops.RedactDSN(url))
+	if err := CheckURL(url); err != nil {
+		return nil, err
 	}
+	engine, _ := sqlconn.EngineOf(url)
 	if engine == sqlconn.SQLite {
 		path := sqlconn.SQLitePath(url)
 		if dir := filepath.Dir(path); dir != "" {
@@ -96,12 +157,12 @@ func (s *Store) migrate(ctx context.Context) error {
 		return cdcops.Errorf(cdcops.ECONFLICT, "upgrade cdcops; a newer version wrote this state store",
 			"state schema version %d is newer than this cdcops (%d)", version, len(migrations))
 	}
-	id := "INTEGER PRIMARY KEY AUTOINCREMENT"
+	id, blob := "INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB"
 	if s.db.Engine == sqlconn.Postgres {
-		id = "BIGSERIAL PRIMARY KEY"
+		id, blob = "BIGSERIAL PRIMARY KEY", "BYTEA"
 	}
 	for v := version; v < len(migrations); v++ {
-		if _, err := tx.ExecContext(ctx, strings.ReplaceAll(migrations[v], "%ID%", id)); err != nil {
+		if _, err := tx.ExecContext(ctx, strings.NewReplacer("%ID%", id, "%BLOB%", blob).Replace(migrations[v])); err != nil {
 			return fmt.Errorf("state migration %d: %w", v+1, err)
 		}
 		if _, err := tx.ExecContext(ctx, "INSERT INTO cdcops_schema_version (version) VALUES ("+strconv.Itoa(v+1)+")"); err != nil {
@@ -125,4 +186,15 @@ func (s *Store) phs(n int) string {
 		p[i] = s.ph(i + 1)
 	}
 	return strings.Join(p, ", ")
+}
+
+// Checkpoint folds SQLite's write-ahead log back into the database file
+// and truncates it, so a store written continuously (the journal) does
+// not carry a log as large as its data. A no-op on PostgreSQL.
+func (s *Store) Checkpoint(ctx context.Context) error {
+	if s.db.Engine != sqlconn.SQLite {
+		return nil
+	}
+	_, err := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	return err
 }

@@ -89,12 +89,8 @@ func TestSuitePutListLoadByteExact(t *testing.T) {
 		if got.ContentSHA256 != sum.ContentSHA256 {
 			t.Errorf("content hash %s vs summary %s", got.ContentSHA256, sum.ContentSHA256)
 		}
-		res, err := v.Verify(ctx, sum)
-		if err != nil || !res.OK {
-			t.Fatalf("fresh snapshot does not verify: %+v %v", res, err)
-		}
-		if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "malformed key") {
-			t.Errorf("warnings %q", res.Warnings)
+		if _, problems, err := v.Integrity(ctx, sum); err != nil || len(problems) > 0 {
+			t.Fatalf("fresh snapshot fails its integrity check: %q %v", problems, err)
 		}
 		// Same content at another time: same content hash, different id.
 		s2 := snaptest.Sample(time.Date(2026, 11, 1, 11, 0, 0, 0, time.UTC), 37208504)
@@ -135,14 +131,14 @@ func TestSuiteTamperedSnapshotFailsVerify(t *testing.T) {
 			t.Fatal(err)
 		}
 		tamper(t, v, sum)
-		res, err := v.Verify(ctx, sum)
+		_, problems, err := v.Integrity(ctx, sum)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.OK || len(res.Problems) == 0 {
-			t.Fatalf("tampered snapshot verified: %+v", res)
+		if len(problems) == 0 {
+			t.Fatal("tampered snapshot passed its integrity check")
 		}
-		joined := strings.Join(res.Problems, "\n")
+		joined := strings.Join(problems, "\n")
 		if !strings.Contains(joined, "sha256") {
 			t.Errorf("problems do not say what failed: %s", joined)
 		}
@@ -181,7 +177,7 @@ func TestSuiteEncryption(t *testing.T) {
 		if _, err := w.Load(ctx, sum.ID); cdcops.ErrorCodeOf(err) != cdcops.EINVALID || !strings.Contains(cdcops.HintOf(err), "--identity") {
 			t.Errorf("load without identity: %v (hint %q)", err, cdcops.HintOf(err))
 		}
-		if _, err := w.Verify(ctx, sum); cdcops.ErrorCodeOf(err) != cdcops.EINVALID {
+		if _, _, err := w.Integrity(ctx, sum); cdcops.ErrorCodeOf(err) != cdcops.EINVALID {
 			t.Errorf("verify without identity: %v", err)
 		}
 		_, otherID := ageKeys(t)
@@ -194,85 +190,18 @@ func TestSuiteEncryption(t *testing.T) {
 		if err != nil || len(got.Content.Records) != 3 {
 			t.Fatalf("decrypting load: %v", err)
 		}
-		if res, err := r.Verify(ctx, sum); err != nil || !res.OK {
-			t.Fatalf("verify encrypted: %+v %v", res, err)
+		if _, problems, err := r.Integrity(ctx, sum); err != nil || len(problems) > 0 {
+			t.Fatalf("verify encrypted: %q %v", problems, err)
+		}
+		if !r.StoredIntact(ctx, sum) {
+			t.Error("fresh encrypted snapshot is not intact")
 		}
 		tamper(t, r, sum)
-		if res, err := r.Verify(ctx, sum); err != nil || res.OK {
-			t.Fatalf("tampered encrypted snapshot: %+v %v", res, err)
+		if _, problems, err := r.Integrity(ctx, sum); err != nil || len(problems) == 0 {
+			t.Fatalf("tampered encrypted snapshot: %q %v", problems, err)
 		}
-	})
-}
-
-func TestSuitePruneKeepsNewestGoodPerConnector(t *testing.T) {
-	forEachStore(t, func(t *testing.T, url string) {
-		ctx := context.Background()
-		v := open(t, url, Options{})
-		now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
-		put := func(s *cdcops.Snapshot) cdcops.SnapshotSummary {
-			sum, err := v.Put(ctx, s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return sum
-		}
-		// only-pg: an old snapshot holding just connector "solo" (its only one).
-		solo := &cdcops.Snapshot{Meta: cdcops.SnapshotMeta{Created: now.Add(-40 * 24 * time.Hour), Via: "topic",
-			Topics: []cdcops.SnapshotTopic{{Name: "connect-offsets", Partitions: 25, EndOffsets: map[int32]int64{1: 10}}}},
-			Content: cdcops.SnapshotContent{Records: []cdcops.OffsetRecord{{Topic: "connect-offsets", Partition: 1, Offset: 1,
-				RawKey: []byte(`["solo",{"server":"s"}]`), RawValue: []byte(`{"lsn":5}`), Connector: "solo"}}}}
-		oldSolo := put(solo)
-		old1 := put(snaptest.Sample(now.Add(-30*24*time.Hour), 1))
-		old2 := put(snaptest.Sample(now.Add(-20*24*time.Hour), 2))
-		newestOld := put(snaptest.Sample(now.Add(-10*24*time.Hour), 3)) // newest of the three, but corrupt
-		recent := put(snaptest.Sample(now.Add(-2*24*time.Hour), 4))
-		tamper(t, v, newestOld)
-
-		plan, err := v.PlanPrune(ctx, PruneOptions{KeepDays: 7, Now: now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		keep := map[string]bool{}
-		for _, d := range plan {
-			keep[d.ID] = d.Keep
-		}
-		if !keep[oldSolo.ID] {
-			t.Error("deleted the only (newest good) snapshot of connector solo")
-		}
-		if !keep[recent.ID] {
-			t.Error("deleted a snapshot younger than 7 days")
-		}
-		if keep[old1.ID] || keep[old2.ID] || keep[newestOld.ID] {
-			t.Errorf("kept old snapshots: %+v", plan)
-		}
-		// Without the recent one, the newest *good* old snapshot must survive.
-		if err := v.Delete(ctx, recent); err != nil {
-			t.Fatal(err)
-		}
-		plan, err = v.PlanPrune(ctx, PruneOptions{KeepDays: 7, Now: now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		keep = map[string]bool{}
-		for _, d := range plan {
-			keep[d.ID] = d.Keep
-		}
-		if !keep[old2.ID] || keep[newestOld.ID] || keep[old1.ID] {
-			t.Errorf("want only old2 (newest good) kept among the sample snapshots: %+v", plan)
-		}
-		n, err := v.ApplyPrune(ctx, plan)
-		if err != nil || n != 2 {
-			t.Fatalf("applied %d, %v", n, err)
-		}
-		left, _ := v.List(ctx)
-		if len(left) != 2 {
-			t.Errorf("%d snapshots left, want 2", len(left))
-		}
-		plan, _ = v.PlanPrune(ctx, PruneOptions{KeepDays: 0, KeepLast: 5, Now: now})
-		for _, d := range plan {
-			if !d.Keep {
-				t.Errorf("--keep-last 5 would delete %s", d.ID)
-			}
+		if r.StoredIntact(ctx, sum) {
+			t.Error("tampered encrypted snapshot counts as intact")
 		}
 	})
 }

@@ -12,8 +12,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"filippo.io/age"
 	"gocloud.dev/blob"
@@ -36,6 +38,7 @@ const (
 type Vault struct {
 	url        string
 	local      bool
+	dir        string // the directory of a file:// vault
 	bucket     *blob.Bucket
 	recipients []age.Recipient
 	identities []age.Identity
@@ -53,7 +56,7 @@ type Options struct {
 func Open(ctx context.Context, rawURL string, opts Options) (*Vault, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Scheme == "" {
-		return nil, cdcops.Errorf(cdcops.EINVALID, "use file://DIR or s3://BUCKET?region=…", "vault URL %q is not a URL", rawURL)
+		return nil, cdcops.Errorf(cdcops.EINVALID, "use file://DIR or s3://BUCKET?region=…", "vault URL %q is not a URL", cdcops.RedactDSN(rawURL))
 	}
 	v := &Vault{url: redactURL(u)}
 	if u.Scheme != "file" && strings.Trim(u.Path, "/") != "" {
@@ -68,6 +71,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Vault, error) {
 			return nil, cdcops.Errorf(cdcops.EINVALID, "check --vault", "create vault directory %s: %w", dir, err)
 		}
 		abs, _ := filepath.Abs(dir)
+		v.dir = abs
 		q := u.Query()
 		q.Set("create_dir", "true")
 		q.Set("no_tmp_dir", "true")
@@ -136,49 +140,117 @@ func snapKey(id string, encrypted bool) string {
 }
 
 // Put encodes s (setting its id and content hash when empty), encrypts it
-// if the vault has recipients, and writes it with its summary.
+// if the vault has recipients, and stores it with its summary. Each object
+// is read back and compared (size and sha256) before Put reports success,
+// so a store that acknowledges writes it did not keep (a proxy answering
+// 200 to everything, a full disk) fails here and not at restore time. On
+// failure nothing is left that List would show as a snapshot.
 func (v *Vault) Put(ctx context.Context, s *cdcops.Snapshot) (cdcops.SnapshotSummary, error) {
 	data, err := snapfile.Encode(s)
 	if err != nil {
 		return cdcops.SnapshotSummary{}, err
 	}
 	if v.Encrypted() {
-		var buf bytes.Buffer
-		w, err := age.Encrypt(&buf, v.recipients...)
-		if err != nil {
-			return cdcops.SnapshotSummary{}, fmt.Errorf("encrypt snapshot: %w", err)
+		if data, err = v.encrypt(data); err != nil {
+			return cdcops.SnapshotSummary{}, err
 		}
-		if _, err := w.Write(data); err != nil {
-			return cdcops.SnapshotSummary{}, fmt.Errorf("encrypt snapshot: %w", err)
-		}
-		if err := w.Close(); err != nil {
-			return cdcops.SnapshotSummary{}, fmt.Errorf("encrypt snapshot: %w", err)
-		}
-		data = buf.Bytes()
 	}
 	sum := s.Summary()
 	fileSum := sha256.Sum256(data)
 	sum.FileSHA256 = hex.EncodeToString(fileSum[:])
 	sum.Encrypted = v.Encrypted()
 	sum.Size = int64(len(data))
-	if err := v.bucket.WriteAll(ctx, snapKey(s.ID, sum.Encrypted), data, &blob.WriterOptions{ContentType: "application/octet-stream"}); err != nil {
-		return sum, cdcops.Errorf(cdcops.EUNAVAILABLE, "check the vault URL and its credentials", "write snapshot to %s: %w", v.url, err)
+	key := snapKey(s.ID, sum.Encrypted)
+	if err := v.writeVerified(ctx, key, data, "application/octet-stream"); err != nil {
+		return sum, err
 	}
 	idx, _ := json.Marshal(sum)
-	if err := v.bucket.WriteAll(ctx, indexPrefix+s.ID+".json", idx, nil); err != nil {
-		return sum, cdcops.Errorf(cdcops.EUNAVAILABLE, "check the vault URL and its credentials", "write snapshot index to %s: %w", v.url, err)
+	if err := v.writeVerified(ctx, indexPrefix+s.ID+".json", idx, "application/json"); err != nil {
+		// Without its summary the file is junk; do not leave it behind.
+		_ = v.delete(context.WithoutCancel(ctx), key)
+		return sum, err
 	}
 	return sum, nil
 }
 
-// List returns every snapshot's summary, oldest first. A snapshot file
-// without a summary (or the reverse) is listed with what is known, so
-// verify can report it.
+func (v *Vault) encrypt(data []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, v.recipients...)
+	if err != nil {
+		return nil, fmt.Errorf("encrypt snapshot: %w", err)
+	}
+	if _, err := w.Write(data); err != nil {
+		return nil, fmt.Errorf("encrypt snapshot: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("encrypt snapshot: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// List returns every snapshot's summary, oldest first. Only objects named
+// like snapshots count: temporary files of interrupted writes, empty
+// objects and snapshot files without a summary are junk (see Junk), never
+// snapshots. A summary whose file is gone is listed, so verify reports it.
 func (v *Vault) List(ctx context.Context) ([]cdcops.SnapshotSummary, error) {
+	objs, err := v.scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return objs.snapshots, nil
+}
+
+// Junk lists the objects in the vault's folders that are not part of a
+// snapshot, with why; `snapshots prune --apply` removes them.
+func (v *Vault) Junk(ctx context.Context) ([]JunkObject, error) {
+	objs, err := v.scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return objs.junk, nil
+}
+
+// JunkObject is a stored object that is not (part of) a snapshot.
+type JunkObject struct {
+	Key      string    `json:"key"`
+	Size     int64     `json:"size"`
+	Modified time.Time `json:"modified"`
+	Reason   string    `json:"reason"`
+}
+
+// DeleteJunk removes one junk object.
+func (v *Vault) DeleteJunk(ctx context.Context, j JunkObject) error {
+	if err := v.delete(ctx, j.Key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		return v.unavailable("delete "+j.Key, err)
+	}
+	return nil
+}
+
+// idPattern is what snapfile.NewID makes (and the golden file's id).
+var idPattern = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9A-Za-z-]{1,64}$`)
+
+type scanned struct {
+	snapshots []cdcops.SnapshotSummary
+	junk      []JunkObject
+}
+
+func (v *Vault) scan(ctx context.Context) (scanned, error) {
+	var out scanned
+	junk := func(obj *blob.ListObject, why string) {
+		out.junk = append(out.junk, JunkObject{Key: obj.Key, Size: obj.Size, Modified: obj.ModTime, Reason: why})
+	}
 	byID := map[string]*cdcops.SnapshotSummary{}
 	err := v.eachObject(ctx, indexPrefix, func(obj *blob.ListObject) error {
-		id := strings.TrimSuffix(strings.TrimPrefix(obj.Key, indexPrefix), ".json")
-		data, err := v.bucket.ReadAll(ctx, obj.Key)
+		id, ok := strings.CutSuffix(strings.TrimPrefix(obj.Key, indexPrefix), ".json")
+		switch {
+		case !ok || !idPattern.MatchString(id):
+			junk(obj, junkReason(obj.Key))
+			return nil
+		case obj.Size == 0:
+			junk(obj, "empty summary (interrupted write)")
+			return nil
+		}
+		data, err := v.readAll(ctx, obj.Key)
 		if err != nil {
 			return v.unavailable("read "+obj.Key, err)
 		}
@@ -190,30 +262,47 @@ func (v *Vault) List(ctx context.Context) ([]cdcops.SnapshotSummary, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	err = v.eachObject(ctx, snapPrefix, func(obj *blob.ListObject) error {
 		name := strings.TrimPrefix(obj.Key, snapPrefix)
-		id := strings.TrimSuffix(strings.TrimSuffix(name, ".age"), ".json")
-		if _, ok := byID[id]; !ok {
-			byID[id] = &cdcops.SnapshotSummary{ID: id, Encrypted: strings.HasSuffix(name, ".age"), Size: obj.Size}
+		id, encrypted := strings.CutSuffix(name, ".json.age")
+		if !encrypted {
+			id, _ = strings.CutSuffix(name, ".json")
+		}
+		switch sum, indexed := byID[id]; {
+		case id == name || !idPattern.MatchString(id):
+			junk(obj, junkReason(obj.Key))
+		case obj.Size == 0:
+			junk(obj, "empty snapshot file (interrupted write)")
+		case !indexed:
+			junk(obj, "snapshot file without its summary (interrupted write); not a usable backup")
+		case sum.Encrypted != encrypted && sum.FileSHA256 != "":
+			junk(obj, "file of the other encryption state than its summary")
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return out, err
 	}
-	out := make([]cdcops.SnapshotSummary, 0, len(byID))
 	for _, s := range byID {
-		out = append(out, *s)
+		out.snapshots = append(out.snapshots, *s)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Created.Equal(out[j].Created) {
-			return out[i].Created.Before(out[j].Created)
+	sort.Slice(out.snapshots, func(i, j int) bool {
+		a, b := out.snapshots[i], out.snapshots[j]
+		if !a.Created.Equal(b.Created) {
+			return a.Created.Before(b.Created)
 		}
-		return out[i].ID < out[j].ID
+		return a.ID < b.ID
 	})
 	return out, nil
+}
+
+func junkReason(key string) string {
+	if strings.HasSuffix(key, ".tmp") {
+		return "temporary file of an interrupted write"
+	}
+	return "not a cdcops snapshot object"
 }
 
 // eachObject calls fn for every object under prefix, stopping at fn's
@@ -221,7 +310,7 @@ func (v *Vault) List(ctx context.Context) ([]cdcops.SnapshotSummary, error) {
 func (v *Vault) eachObject(ctx context.Context, prefix string, fn func(*blob.ListObject) error) error {
 	it := v.bucket.List(&blob.ListOptions{Prefix: prefix})
 	for {
-		obj, err := it.Next(ctx)
+		obj, err := v.next(ctx, it)
 		if err == io.EOF {
 			return nil
 		}
@@ -238,15 +327,34 @@ func (v *Vault) unavailable(what string, err error) error {
 	return cdcops.Errorf(cdcops.EUNAVAILABLE, "check the vault URL and its credentials", "vault %s: %s: %w", v.url, what, err)
 }
 
+// ExactFirst orders the indices of all (oldest first, as List returns
+// them) newest first, with every snapshot read from the offsets topics —
+// the exact bytes a restore writes back — before every REST one, whose
+// offsets Connect re-encoded. "latest" and prune's "newest good snapshot of
+// a connector" use this order, so a REST snapshot never wins over an exact
+// one.
+func ExactFirst(all []cdcops.SnapshotSummary) []int {
+	var exact, rest []int
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i].Via == "rest" {
+			rest = append(rest, i)
+		} else {
+			exact = append(exact, i)
+		}
+	}
+	return append(exact, rest...)
+}
+
 // Resolve turns a reference into a snapshot summary: an exact id, a
-// unique id prefix, or "latest".
+// unique id prefix, or "latest" (the newest topic snapshot; the newest REST
+// one only when there is no topic snapshot, see ExactFirst).
 func (v *Vault) Resolve(ctx context.Context, ref string) (cdcops.SnapshotSummary, error) {
 	all, err := v.List(ctx)
 	if err != nil {
 		return cdcops.SnapshotSummary{}, err
 	}
 	if ref == "latest" && len(all) > 0 {
-		return all[len(all)-1], nil
+		return all[ExactFirst(all)[0]], nil
 	}
 	var hits []cdcops.SnapshotSummary
 	for _, s := range all {
@@ -268,7 +376,7 @@ func (v *Vault) Resolve(ctx context.Context, ref string) (cdcops.SnapshotSummary
 
 // ReadRaw returns a snapshot's stored bytes (encrypted or not).
 func (v *Vault) ReadRaw(ctx context.Context, s cdcops.SnapshotSummary) ([]byte, error) {
-	data, err := v.bucket.ReadAll(ctx, snapKey(s.ID, s.Encrypted))
+	data, err := v.readAll(ctx, snapKey(s.ID, s.Encrypted))
 	if err != nil {
 		if gcerrors.Code(err) == gcerrors.NotFound {
 			return nil, cdcops.Errorf(cdcops.ECORRUPT, "the vault lost this snapshot's file; use another snapshot", "snapshot %s: file %s is missing", s.ID, snapKey(s.ID, s.Encrypted))
@@ -335,7 +443,7 @@ func (v *Vault) decrypt(id string, data []byte) ([]byte, error) {
 // Delete removes a snapshot and its summary.
 func (v *Vault) Delete(ctx context.Context, s cdcops.SnapshotSummary) error {
 	for _, key := range []string{snapKey(s.ID, s.Encrypted), indexPrefix + s.ID + ".json"} {
-		if err := v.bucket.Delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		if err := v.delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
 			return v.unavailable("delete "+key, err)
 		}
 	}

@@ -5,8 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-
-	"github.com/cdcops/cdcops/connect"
 )
 
 // newConnectorsCmd is the parent of the connector lifecycle commands. Each
@@ -32,11 +30,6 @@ func newConnectorsCmd(g *globals) *cobra.Command {
 		newConnectorsDeleteCmd(g),
 	)
 	return cmd
-}
-
-// connectClient builds the REST client for --connect.
-func (g *globals) connectClient() *connect.Client {
-	return connect.New(g.connectURL, connect.WithLogger(g.log))
 }
 
 // waitFlags is the --timeout every mutating connectors command takes.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -54,15 +55,23 @@ func runConnectorsDelete(ctx context.Context, g *globals, opts connectorsDeleteO
 	if err != nil {
 		return fmt.Errorf("delete connector %s: %w", opts.Name, err)
 	}
+	// Keys the plugin's ConfigDef declares PASSWORD are hidden too, when the
+	// worker can say which they are (the name rules apply either way).
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	pwKeys, _ := c.PasswordKeys(pctx, info.Config["connector.class"])
+	cancel()
 	out := deletedConnector{Deleted: info.Name, Type: info.Type, Class: info.Config["connector.class"],
-		Tasks: len(info.Tasks), Config: cdcops.RedactConfig(info.Config)}
+		Tasks: len(info.Tasks), Config: cdcops.RedactConfig(info.Config, pwKeys...)}
 	if st, err := c.Status(ctx, opts.Name); err == nil {
 		out.LastState = st.Connector.State
 	}
 	if err := c.Delete(ctx, opts.Name); err != nil {
 		return fmt.Errorf("delete connector %s: %w", opts.Name, err)
 	}
-	if err := c.WaitGone(ctx, opts.Name, opts.Timeout); err != nil {
+	stop := g.startProgress("waiting for "+opts.Name+" to be gone", nil)
+	err = c.WaitGone(ctx, opts.Name, opts.Timeout)
+	stop()
+	if err != nil {
 		return err
 	}
 	return g.print(out, func(w io.Writer) {

@@ -79,10 +79,9 @@ func runConnectorsStop(ctx context.Context, g *globals, opts connectorsStateOpti
 
 // waitAndPrint waits for want and prints the status that satisfied it.
 func waitAndPrint(ctx context.Context, g *globals, c *connect.Client, name string, want connect.Want, timeout time.Duration) error {
-	if g.stderrIsTerminal() {
-		fmt.Fprintf(g.stderr, "waiting for %s to be %s…\n", name, want.Desc)
-	}
+	stop := g.startProgress(fmt.Sprintf("waiting for %s to be %s", name, want.Desc), nil)
 	st, err := c.WaitFor(ctx, name, want, timeout)
+	stop()
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,16 @@ func numericFlag(f *pflag.Flag) (float64, bool, error) {
 		return float64(d), true, err
 	}
 	return 0, false, nil
+}
+
+// checkGlobals refuses global values that cannot work, before any
+// command tries them: a --connect that is not an http(s) URL.
+func checkGlobals(g *globals) error {
+	u, err := url.Parse(g.connectURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return cdcops.Errorf(cdcops.EINVALID, "write --connect http://HOST:PORT (or https://…)", "--connect %q is not an http(s) URL", cdcops.RedactDSN(g.connectURL))
+	}
+	return nil
 }
 
 // checkFlags validates every numeric flag of cmd against its range.
@@ -121,7 +132,7 @@ func guardGroups(cmd *cobra.Command) {
 	for _, c := range cmd.Commands() {
 		guardGroups(c)
 	}
-	if cmd.HasSubCommands() && cmd.Run == nil && cmd.RunE == nil && cmd.HasParent() {
+	if cmd.HasSubCommands() && cmd.Run == nil && cmd.RunE == nil {
 		cmd.Args = cobra.ArbitraryArgs
 		cmd.RunE = unknownSubcommand
 	}

@@ -2,17 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/monitor"
 )
 
 // globals holds the global flags, the loaded config and the process's
@@ -22,13 +25,23 @@ type globals struct {
 	configFile string
 	cluster    string
 	connectURL string
-	bootstrap  string
-	stateURL   string
-	vaultURL   string
-	output     string
-	verbose    bool
+	// connectUser and connectPasswordFile are Connect's basic auth; the
+	// password itself comes from CDCOPS_CONNECT_PASSWORD or the file,
+	// never from a flag (flags show in ps and shell history).
+	connectUser         string
+	connectPasswordFile string
+	connectPassword     string
+	connectFromFlag     bool // --connect was typed, not taken from env or config
+	timeout             time.Duration
+	bootstrap           string
+	stateURL            string
+	vaultURL            string
+	output              string
+	verbose             bool
 
 	cfg    Config
+	cmdCtx context.Context // the command's context under --timeout, if any
+	cancel context.CancelFunc
 	log    *slog.Logger
 	stdin  io.Reader
 	stdout io.Writer
@@ -40,6 +53,9 @@ func (g *globals) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&g.configFile, "config", "", "config file (default ./cdcops.yaml if present)")
 	fs.StringVar(&g.cluster, "cluster", "", "cluster entry of the config file to use")
 	fs.StringVar(&g.connectURL, "connect", "", "Kafka Connect REST URL (default http://127.0.0.1:8083)")
+	fs.StringVar(&g.connectUser, "connect-user", "", "Kafka Connect basic-auth user (password: CDCOPS_CONNECT_PASSWORD or --connect-password-file)")
+	fs.StringVar(&g.connectPasswordFile, "connect-password-file", "", "file holding the Kafka Connect basic-auth password")
+	fs.DurationVar(&g.timeout, "timeout", 0, "give up when the whole command takes longer (0 = no limit; commands with their own --timeout use theirs)")
 	fs.StringVar(&g.bootstrap, "bootstrap", "", "Kafka bootstrap HOST:PORT (default 127.0.0.1:9092)")
 	fs.StringVar(&g.stateURL, "state", "", "cdcops state store (default sqlite://./.cdcops/state.db)")
 	fs.StringVar(&g.vaultURL, "vault", "", "snapshot vault URL (default file://./.cdcops/vault)")
@@ -49,17 +65,26 @@ func (g *globals) addFlags(fs *pflag.FlagSet) {
 
 // Config is the strict shape of cdcops.yaml; unknown keys are an error.
 type Config struct {
-	Connect   string             `yaml:"connect"`
+	Connect   ConnectConfig      `yaml:"connect"`
 	Bootstrap string             `yaml:"bootstrap"`
 	State     string             `yaml:"state"`
 	Vault     VaultConfig        `yaml:"vault"`
 	Clusters  map[string]Cluster `yaml:"clusters"`
+	Monitor   monitor.Config     `yaml:"monitor"`
+	Approvals ApprovalsConfig    `yaml:"approvals"`
+}
+
+// ApprovalsConfig is the approval rule for offset plans: required people
+// in all, the author counting as one (2 = the two-person rule: one other
+// person must approve, and nobody approves their own plan).
+type ApprovalsConfig struct {
+	Required int `yaml:"required"`
 }
 
 // Cluster names one Kafka + Connect pair; --cluster selects it.
 type Cluster struct {
-	Connect   string `yaml:"connect"`
-	Bootstrap string `yaml:"bootstrap"`
+	Connect   ConnectConfig `yaml:"connect"`
+	Bootstrap string        `yaml:"bootstrap"`
 }
 
 // VaultConfig says where snapshots go and how they are encrypted.
@@ -89,6 +114,9 @@ func (g *globals) load(cmd *cobra.Command) error {
 	})
 	if envErr != nil {
 		return envErr
+	}
+	if f := cmd.Flags().Lookup("connect"); f != nil && f.Changed && f == cmd.Root().PersistentFlags().Lookup("connect") {
+		g.connectFromFlag = true
 	}
 	if g.output != "table" && g.output != "json" {
 		return usageError{fmt.Errorf("--output %q: use table or json", g.output)}
@@ -123,6 +151,9 @@ func (g *globals) readConfig() error {
 // the config (and the selected cluster), then from built-in defaults.
 func (g *globals) applyConfig() error {
 	cl := Cluster{Connect: g.cfg.Connect, Bootstrap: g.cfg.Bootstrap}
+	if g.timeout < 0 {
+		return usageError{fmt.Errorf("--timeout %s: must not be negative (0 = no limit)", g.timeout)}
+	}
 	if g.cluster != "" {
 		c, ok := g.cfg.Clusters[g.cluster]
 		if !ok {
@@ -130,7 +161,12 @@ func (g *globals) applyConfig() error {
 		}
 		cl = c
 	}
-	setDefault(&g.connectURL, cl.Connect, "http://127.0.0.1:8083")
+	setDefault(&g.connectURL, cl.Connect.URL, "http://127.0.0.1:8083")
+	setDefault(&g.connectUser, cl.Connect.User, "")
+	setDefault(&g.connectPasswordFile, cl.Connect.PasswordFile, "")
+	if err := g.loadConnectAuth(); err != nil {
+		return err
+	}
 	setDefault(&g.bootstrap, cl.Bootstrap, "127.0.0.1:9092")
 	setDefault(&g.stateURL, g.cfg.State, "sqlite://./.cdcops/state.db")
 	setDefault(&g.vaultURL, g.cfg.Vault.URL, "file://./.cdcops/vault")

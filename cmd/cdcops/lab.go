@@ -9,13 +9,11 @@ func newLabCmd(g *globals) *cobra.Command {
 		Use:   "lab",
 		Short: "Run the embedded lab: in-process Kafka and a Kafka-Connect-compatible worker",
 		Long: `The lab is an in-process Kafka broker (franz-go kfake) plus a Kafka Connect
-3.7.0-compatible REST worker on 127.0.0.1, with scripted connectors that write
+4.4.0-compatible REST worker on 127.0.0.1, with scripted connectors that write
 realistic Debezium-shaped offsets. Use it to rehearse offset operations and
 reconciliation without a real cluster.`,
 		Example: `  cdcops lab up                          # Kafka on 127.0.0.1:9092, Connect on :8083
   cdcops lab up --dir .cdcops/lab -o json # keep data across restarts`,
-		Args: exactArgs(0, "a subcommand (see --help)"),
-		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newLabUpCmd(g))
 	cmd.AddCommand(newLabDemoCmd(g))

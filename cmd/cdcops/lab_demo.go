@@ -14,10 +14,12 @@ import (
 	"github.com/cdcops/cdcops/connect"
 	"github.com/cdcops/cdcops/lab"
 	"github.com/cdcops/cdcops/lab/faults"
+	"github.com/cdcops/cdcops/lab/realstack"
 )
 
 type labDemoOptions struct {
 	Timeout time.Duration
+	Real    bool // run on the real Kafka / Connect / Debezium stack (lab_demo_real.go)
 }
 
 func newLabDemoCmd(g *globals) *cobra.Command {
@@ -27,18 +29,28 @@ func newLabDemoCmd(g *globals) *cobra.Command {
 		Short: "Run the main cdcops job end to end on a fresh embedded lab",
 		Long: `Start a throwaway lab (in-process Kafka + Connect-compatible worker on
 random 127.0.0.1 ports, no outside services), run the main job on it step by
-step while narrating on stdout, and shut it down. Today the job is: create a
+step while narrating on stdout, and shut it down. The job: create a
 source connector with Debezium-PostgreSQL-shaped offsets and a sink, show
-their status and offsets, stop the source and show it STOPPED, resume it.`,
+their status and offsets, stop the source and show it STOPPED, resume it,
+back the offsets up and diff them live, run a SQLite CDC pipeline, drop 3
+events with a sink fault, let reconcile find exactly those rows, and repair
+it with a real rewind: a plan that moves the sink back to the start of its
+topics, applied (stop, check, backup, write, verify, resume, watch), the
+replay converging until reconcile says equal.`,
 		Example: `  cdcops lab demo
   make demo                  # the same
-  cdcops lab demo -o json    # a JSON summary of the steps instead of the narration`,
+  cdcops lab demo -o json    # a JSON summary of the steps instead of the narration
+  cdcops lab demo --real     # the steps that apply, on real Kafka 4.4 + Connect 4.4 + Debezium PostgreSQL`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Real && !cmd.Flags().Changed("timeout") {
+				opts.Timeout = 6 * time.Minute
+			}
 			return runLabDemo(cmd.Context(), g, opts)
 		},
 	}
-	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 25*time.Second, "give up when the whole demo takes longer")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 25*time.Second, "give up when the whole demo takes longer (--real: 6m unless given)")
+	cmd.Flags().BoolVar(&opts.Real, "real", false, "run on the real stack of `lab up --real` (needs java; the first run fetches jars)")
 	return cmd
 }
 
@@ -61,6 +73,8 @@ func demoSteps() []demoStep {
 		{"back up offsets, diff after the pipeline moved on", (*demoRun).backupAndDiff},
 		{"pipeline fault", (*demoRun).pipelineFault},
 		{"reconcile finds the drift", (*demoRun).reconcileDrift},
+		{"repair makes it equal", (*demoRun).repairDrift},
+		{"rewind the sink, the replay converges", (*demoRun).rewindReplay},
 	}
 }
 
@@ -77,14 +91,18 @@ type demoRun struct {
 	stoppedAt string
 	// pipeline is what the pipeline step built and broke; reconcile checks it.
 	pipeline *faults.DemoResult
-	cleanup  []func() // run at shutdown, after the lab stopped
+	// kafka and connectURL are the running lab's (embedded or real);
+	// source and sink the connectors the steps work on.
+	kafka, connectURL, source, sink string
+	stack                           *realstack.Stack // --real
+	cleanup                         []func()         // run at shutdown, after the lab stopped
 }
 
 type demoStepResult struct {
 	Step   string `json:"step"`
 	OK     bool   `json:"ok"`
 	Error  string `json:"error,omitempty"`
-	Millis int64  `json:"ms"`
+	Millis int64  `json:"elapsed_ms"`
 }
 
 const (
@@ -111,7 +129,11 @@ func runLabDemo(ctx context.Context, g *globals, opts labDemoOptions) error {
 
 	start := time.Now()
 	var failed error
-	for i, s := range demoSteps() {
+	steps := demoSteps()
+	if opts.Real {
+		steps = realDemoSteps()
+	}
+	for i, s := range steps {
 		fmt.Fprintf(d.out, "\n== %d. %s\n", i+1, s.name)
 		t0 := time.Now()
 		err := s.run(d, ctx)
@@ -144,6 +166,11 @@ func runLabDemo(ctx context.Context, g *globals, opts labDemoOptions) error {
 }
 
 func (d *demoRun) shutdown() error {
+	if d.stack != nil {
+		s := d.stack
+		d.stack = nil
+		return s.Close()
+	}
 	if d.lab == nil {
 		return nil
 	}
@@ -167,11 +194,17 @@ func (d *demoRun) startLab(ctx context.Context) error {
 		return err
 	}
 	d.lab = l
-	d.c = connect.New(l.ConnectURL(), connect.WithPollInterval(50*time.Millisecond))
-	d.labG = &globals{connectURL: l.ConnectURL(), output: "table", stdout: d.out, stderr: d.g.stderr,
-		log: slog.New(slog.DiscardHandler)}
+	d.pointAt(l.KafkaAddr(), l.ConnectURL(), demoSource, demoSink)
 	fmt.Fprintf(d.out, "Kafka (in-process kfake)      %s\nKafka Connect (lab worker)   %s\n", l.KafkaAddr(), l.ConnectURL())
 	return nil
+}
+
+// pointAt aims the steps at a running lab and its two connectors.
+func (d *demoRun) pointAt(kafka, connectURL, source, sink string) {
+	d.kafka, d.connectURL, d.source, d.sink = kafka, connectURL, source, sink
+	d.c = connect.New(connectURL, connect.WithPollInterval(50*time.Millisecond))
+	d.labG = &globals{connectURL: connectURL, bootstrap: kafka, output: "table", stdout: d.out, stderr: d.g.stderr,
+		log: slog.New(slog.DiscardHandler)}
 }
 
 func (d *demoRun) createConnectors(ctx context.Context) error {
@@ -215,7 +248,7 @@ func (d *demoRun) showStatus(ctx context.Context) error {
 // showOffsets waits for the first offset flush of the source and the first
 // commit of the sink, then prints both as `GET …/offsets` returns them.
 func (d *demoRun) showOffsets(ctx context.Context) error {
-	for _, n := range []string{demoSource, demoSink} {
+	for _, n := range []string{d.source, d.sink} {
 		var o []string
 		for {
 			offs, err := d.c.Offsets(ctx, n)
@@ -244,12 +277,12 @@ func (d *demoRun) showOffsets(ctx context.Context) error {
 }
 
 func (d *demoRun) stopSource(ctx context.Context) error {
-	fmt.Fprintf(d.out, "$ cdcops connectors stop %s\n", demoSource)
-	if err := runConnectorsStop(ctx, d.labG, connectorsStateOptions{Name: demoSource, waitFlags: d.wait}); err != nil {
+	fmt.Fprintf(d.out, "$ cdcops connectors stop %s\n", d.source)
+	if err := runConnectorsStop(ctx, d.labG, connectorsStateOptions{Name: d.source, waitFlags: d.wait}); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.out, "$ cdcops connectors status %s\n", demoSource)
-	if err := runConnectorsStatus(ctx, d.labG, connectorsStatusOptions{Name: demoSource}); err != nil {
+	fmt.Fprintf(d.out, "$ cdcops connectors status %s\n", d.source)
+	if err := runConnectorsStatus(ctx, d.labG, connectorsStatusOptions{Name: d.source}); err != nil {
 		return err
 	}
 	off, err := d.sourceOffset(ctx)
@@ -275,26 +308,26 @@ func (d *demoRun) offsetsMoveOn(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("offset of %s did not advance after resume: %w", demoSource, ctx.Err())
+			return fmt.Errorf("offset of %s did not advance after resume: %w", d.source, ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
 
 func (d *demoRun) sourceOffset(ctx context.Context) (string, error) {
-	o, err := d.c.Offsets(ctx, demoSource)
+	o, err := d.c.Offsets(ctx, d.source)
 	if err != nil {
 		return "", err
 	}
 	if len(o.Offsets) != 1 {
-		return "", fmt.Errorf("%s has %d offsets, want 1", demoSource, len(o.Offsets))
+		return "", fmt.Errorf("%s has %d offsets, want 1", d.source, len(o.Offsets))
 	}
 	return string(o.Offsets[0].Offset), nil
 }
 
 func (d *demoRun) resumeSource(ctx context.Context) error {
-	fmt.Fprintf(d.out, "$ cdcops connectors resume %s\n", demoSource)
-	return runConnectorsResume(ctx, d.labG, connectorsStateOptions{Name: demoSource, waitFlags: d.wait})
+	fmt.Fprintf(d.out, "$ cdcops connectors resume %s\n", d.source)
+	return runConnectorsResume(ctx, d.labG, connectorsStateOptions{Name: d.source, waitFlags: d.wait})
 }
 
 func createDemoTopic(ctx context.Context, bootstrap, topic string) error {

@@ -87,6 +87,8 @@ func runLabFault(ctx context.Context, g *globals, o *labFaultOptions) error {
 	}
 	var rep faults.Report
 	var err error
+	stop := g.startProgress("lab fault "+o.kind+": waiting for it to take effect", nil)
+	defer stop()
 	switch o.kind {
 	case "sink-drop":
 		rep, err = faults.SinkDrop(ctx, t, sinkDefault(), o.count, o.wait)

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,7 +77,9 @@ func runLabLoad(ctx context.Context, g *globals, o *labLoadOptions) error {
 	}
 	defer db.Close()
 	g.log.Info("lab load", "db", db.Name, "tables", o.tables, "rate", o.rate, "duration", o.duration, "seed", o.seed)
+	stop := g.startProgress(fmt.Sprintf("lab load: %s at %d changes/s", strings.Join(o.tables, ","), o.rate), nil)
 	res, err := sqlpipe.Load(ctx, db, sqlpipe.LoadOptions{Tables: o.tables, Rate: o.rate, Duration: o.duration, Changes: o.changes, Seed: o.seed})
+	stop()
 	if err != nil {
 		return err
 	}
@@ -84,8 +87,7 @@ func runLabLoad(ctx context.Context, g *globals, o *labLoadOptions) error {
 		DB     string   `json:"db"`
 		Tables []string `json:"tables"`
 		sqlpipe.LoadResult
-		Seconds float64 `json:"seconds"`
-	}{db.Name, o.tables, res, res.Elapsed.Seconds()}
+	}{db.Name, o.tables, res}
 	return g.print(out, func(w io.Writer) {
 		fmt.Fprintf(w, "changes\tinserts\tupdates\tdeletes\tseconds\tseed\n")
 		fmt.Fprintf(w, "%d\t%d\t%d\t%d\t%.2f\t%d\n", res.Changes, res.Inserts, res.Updates, res.Deletes, res.Elapsed.Seconds(), res.Seed)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -57,9 +58,38 @@ func startLabPipeline(ctx context.Context, g *globals, l *lab.Lab, dir string, o
 	if err != nil {
 		return nil, cleanup, err
 	}
+	if err := waitPipelineReady(ctx, connectClientFor(g, l), p); err != nil {
+		return nil, cleanup, err
+	}
 	cp := *p
 	cp.SourceDSN, cp.SinkDSN = cdcops.RedactDSN(p.SourceDSN), cdcops.RedactDSN(p.SinkDSN)
 	return &cp, cleanup, nil
+}
+
+// waitPipelineReady returns once both connectors run and the source has
+// committed offsets, so the addresses `lab up` prints lead to a lab where
+// every quick-start command has something to show.
+func waitPipelineReady(ctx context.Context, c *connect.Client, p *sqlpipe.Pipeline) error {
+	for _, name := range []string{p.Source, p.Sink} {
+		if _, err := c.WaitFor(ctx, name, connect.Running, 30*time.Second); err != nil {
+			return err
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		offs, err := c.Offsets(ctx, p.Source)
+		if err == nil && len(offs.Offsets) > 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return cdcops.Errorf(cdcops.EUNAVAILABLE, "run again with -v to see the lab's log", "lab pipeline: %s committed no offsets within 30s (%v)", p.Source, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // printPipelineTable is the table form of a pipeline `lab up` created.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/lab"
+	"github.com/cdcops/cdcops/lab/realstack"
 	"github.com/cdcops/cdcops/lab/sqlpipe"
 )
 
@@ -26,12 +27,17 @@ type labUpOptions struct {
 	// talk to the lab before cancelling the context).
 	ready    func(*lab.Lab)
 	pipeline labPipelineOptions // --pipeline, --db, --sink-db, --dlq (lab_pipeline.go)
+	// real runs the real Kafka / Connect / Debezium stack instead (lab_up_real.go);
+	// readyReal is its ready hook for tests.
+	real      bool
+	readyReal func(*realstack.Stack)
 }
 
 func labUpFlags(fs *pflag.FlagSet, o *labUpOptions) {
 	fs.StringVar(&o.dir, "dir", "", "keep the lab's Kafka data (connectors, offsets, groups) in this directory across restarts")
 	fs.StringVar(&o.kafka, "kafka", "127.0.0.1:9092", "Kafka listen address (127.0.0.1:PORT; port 0 = random)")
 	fs.StringVar(&o.connect, "connect", "127.0.0.1:8083", "Kafka Connect REST listen address (port 0 = random)")
+	fs.BoolVar(&o.real, "real", false, "run real Kafka 4.4.0 + Connect 4.4.0 + Debezium on a private --db postgres|mariadb instead (needs java; first run fetches jars)")
 	o.pipeline.addFlags(fs)
 }
 
@@ -48,6 +54,7 @@ Connector classes: ` + strings.Join(labClasses(), ", ") + ".",
 		Example: `  cdcops lab up
   cdcops lab up --dir .cdcops/lab --kafka 127.0.0.1:19092 --connect 127.0.0.1:18083
   cdcops lab up --kafka 127.0.0.1:0 --connect 127.0.0.1:0 -o json   # random ports
+  cdcops lab up --real --db mariadb --dir .cdcops/real                # real Kafka, Connect, Debezium
 
   # then, in another terminal:
   cdcops connectors list --connect http://127.0.0.1:8083`,
@@ -77,9 +84,13 @@ type labAddrs struct {
 	Connect  string            `json:"connect"`
 	Dir      string            `json:"dir,omitempty"`
 	Pipeline *sqlpipe.Pipeline `json:"pipeline,omitempty"`
+	Real     *realLab          `json:"real,omitempty"` // lab up --real
 }
 
 func runLabUp(ctx context.Context, g *globals, o labUpOptions) error {
+	if o.real {
+		return runLabUpReal(ctx, g, o)
+	}
 	logger := g.log
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

@@ -47,7 +47,7 @@ func TestLabUpServesUntilCancelled(t *testing.T) {
 	if !strings.HasPrefix(addrs.Kafka, "127.0.0.1:") || !strings.HasPrefix(addrs.Connect, "http://127.0.0.1:") || addrs.Dir == "" {
 		t.Fatalf("addresses %+v", addrs)
 	}
-	if !strings.Contains(info, `"version":"3.7.0"`) {
+	if !strings.Contains(info, `"version":"4.4.0"`) {
 		t.Fatalf("worker at %s answered %q", addrs.Connect, info)
 	}
 	// After shutdown nothing listens any more.

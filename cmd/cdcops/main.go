@@ -29,13 +29,19 @@ func main() {
 // 1 differences found or a check failed, 2 usage or configuration error,
 // 3 runtime failure. Tests call it directly.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	return mainWith(ctx, args, stdin, stdout, stderr, os.Getenv)
+}
+
+// mainWith is Main with the environment given (tests set CDCOPS_USER).
+func mainWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	root := newRootCmd(g)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	g.cancelTimeout()
 	if err == nil {
 		return 0
 	}
@@ -47,16 +53,28 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if isUsageError(err) {
 		code = cdcops.EINVALID
 	}
-	fmt.Fprintln(stderr, "Error:", err)
-	if hint := cdcops.HintOf(err); hint != "" {
+	msg := oneLine(usageMessage(err))
+	hint := oneLine(cdcops.HintOf(err))
+	rc := code.ExitCode()
+	switch {
+	case ctx.Err() != nil:
+		code, rc = cdcops.EUNAVAILABLE, 130
+		msg, hint = "interrupted: "+msg, "nothing more was started; run the command again to finish"
+	case g.timedOut():
+		code, rc = cdcops.EUNAVAILABLE, cdcops.EUNAVAILABLE.ExitCode()
+		msg = fmt.Sprintf("timed out after %s (--timeout): %s", g.timeout, msg)
+		hint = "raise --timeout, or check that the systems it talks to answer"
+	case hint == "" && code == cdcops.EINVALID:
+		hint = fmt.Sprintf("run `%s --help` for usage and examples", commandPath(root, args))
+	}
+	fmt.Fprintln(stderr, "Error:", msg)
+	if hint != "" {
 		fmt.Fprintln(stderr, "Hint:", hint)
-	} else if code == cdcops.EINVALID {
-		fmt.Fprintf(stderr, "Hint: run `%s --help` for usage and examples\n", commandPath(root, args))
 	}
-	if ctx.Err() != nil {
-		return 130
+	if wantsJSON(g, args) {
+		printJSONError(stdout, code, msg, hint, rc)
 	}
-	return code.ExitCode()
+	return rc
 }
 
 // exitStatus ends a command with a code and no error message, for results

@@ -12,15 +12,25 @@ import (
 func newOffsetsCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "offsets",
-		Short: "Show, discover and back up Kafka Connect / Debezium offsets",
+		Short: "Show, discover, back up and change (as plans) Kafka Connect / Debezium offsets",
 		Example: `  cdcops offsets topics
   cdcops offsets show inventory-connector
-  cdcops offsets backup --all`,
+  cdcops offsets backup --all
+  cdcops offsets rewind inventory-connector --to-position 0/16B3748
+
+  cdcops offsets journal
+  cdcops offsets history inventory-connector --since 2h`,
 	}
 	cmd.AddCommand(
 		newOffsetsShowCmd(g),
 		newOffsetsBackupCmd(g),
 		newOffsetsTopicsCmd(g),
+		newOffsetsRestoreCmd(g),
+		newOffsetsRewindCmd(g),
+		newOffsetsSkipCmd(g),
+		newOffsetsResetCmd(g),
+		newOffsetsJournalCmd(g),
+		newOffsetsHistoryCmd(g),
 	)
 	return cmd
 }
@@ -39,5 +49,5 @@ func (s *sourceFlags) addFlags(fs *pflag.FlagSet) {
 // backupSources are the systems --connect and --bootstrap name, for the
 // backup package.
 func (g *globals) backupSources() backup.Sources {
-	return backup.Sources{Connect: g.connectClient(), ConnectURL: g.connectURL, Bootstrap: g.bootstrap, Log: g.log, Warn: g.stderr}
+	return backup.Sources{Connect: g.connectClient(), Bootstrap: g.bootstrap, Log: g.log, Warn: g.stderr}
 }

@@ -17,7 +17,8 @@ import (
 	"github.com/cdcops/cdcops/kafka/kafkatest"
 )
 
-// cli runs cdcops against a kfake broker, a temp vault and no Connect.
+// cli runs cdcops against a kfake broker, a temp vault and no Connect
+// (so backups pass --allow-partial: the offsets topics alone).
 type cli struct {
 	t     *testing.T
 	addr  string
@@ -34,6 +35,9 @@ func (c *cli) run(args ...string) (code int, stdout, stderr string) {
 	c.t.Helper()
 	var out, errb bytes.Buffer
 	all := append([]string{"--bootstrap", c.addr, "--connect", "http://127.0.0.1:1", "--vault", "file://" + c.vault}, c.extra...)
+	if len(args) >= 2 && args[0] == "offsets" && args[1] == "backup" {
+		args = append(args[:2:2], append([]string{"--allow-partial"}, args[2:]...)...)
+	}
 	code = Main(context.Background(), append(all, args...), strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }

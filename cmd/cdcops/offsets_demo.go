@@ -86,10 +86,10 @@ func (d *demoRun) backupAndDiff(ctx context.Context) error {
 	}
 	defer os.RemoveAll(dir)
 	vaultURL := "file://" + filepath.ToSlash(dir)
-	id, err := labBackup(ctx, d.g, d.out, d.lab.KafkaAddr(), d.lab.ConnectURL(), vaultURL)
+	id, err := labBackup(ctx, d.g, d.out, d.kafka, d.connectURL, vaultURL)
 	if err != nil {
 		return err
 	}
-	_, err = labDiffLive(ctx, d.g, d.out, d.lab.KafkaAddr(), d.lab.ConnectURL(), vaultURL, id)
+	_, err = labDiffLive(ctx, d.g, d.out, d.kafka, d.connectURL, vaultURL, id)
 	return err
 }

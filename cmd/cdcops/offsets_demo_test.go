@@ -42,7 +42,7 @@ func TestLabBackupAndDiffLiveHelpers(t *testing.T) {
 	// The ready-made demo step, as `lab demo` would run it.
 	var step bytes.Buffer
 	g := &globals{stderr: &step}
-	if err := (&demoRun{g: g, out: &step, lab: l}).backupAndDiff(ctx); err != nil {
+	if err := (&demoRun{g: g, out: &step, lab: l, kafka: l.KafkaAddr(), connectURL: l.ConnectURL()}).backupAndDiff(ctx); err != nil {
 		t.Fatalf("backupAndDiff: %v\n%s", err, step.String())
 	}
 	if !strings.Contains(step.String(), "$ cdcops snapshots diff") || !strings.Contains(step.String(), "single point of failure") {
@@ -141,7 +141,7 @@ func TestLabBackupIncludesSinkGroupAndRESTShow(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &show); code != 0 || err != nil || len(show.Offsets) != 1 || show.Offsets[0].Written == nil {
 		t.Fatalf("show --via rest: %d %v %s %s", code, err, out, errOut)
 	}
-	if show.Offsets[0].Decoded.Kind != "postgresql" || !strings.HasPrefix(show.Offsets[0].Location, "connect-offsets[") {
+	if show.Offsets[0].Decoded.Kind != "postgresql" || !strings.HasPrefix(show.Offsets[0].location(), "connect-offsets[") {
 		t.Errorf("show --via rest: %+v", show.Offsets[0])
 	}
 }

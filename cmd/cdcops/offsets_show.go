@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -43,13 +44,57 @@ consumer group offsets.`,
 	return cmd
 }
 
-// offsetRow is one partition of `offsets show`.
+// offsetRow is one partition of `offsets show`. Partition and offset are
+// the JSON objects Connect stores (docs/json.md); a key that is not valid
+// JSON is kept as text in partition_raw with malformed set.
 type offsetRow struct {
-	Partition string           `json:"partition"`
-	Offset    string           `json:"offset"`
-	Decoded   debezium.Decoded `json:"decoded"`
-	Written   *time.Time       `json:"written"` // nil = unknown
-	Location  string           `json:"location,omitempty"`
+	Partition      json.RawMessage  `json:"partition"`
+	Offset         json.RawMessage  `json:"offset"` // null: a tombstone
+	PartitionRaw   string           `json:"partition_raw,omitempty"`
+	Malformed      bool             `json:"malformed,omitempty"`
+	Decoded        debezium.Decoded `json:"decoded"`
+	Written        *time.Time       `json:"written"` // nil = unknown
+	Topic          string           `json:"topic,omitempty"`
+	KafkaPartition *int32           `json:"kafka_partition"` // nil = unknown (read via REST only)
+	KafkaOffset    *int64           `json:"kafka_offset"`
+}
+
+// location is where the row's record lives, for the table.
+func (r offsetRow) location() string {
+	if r.KafkaPartition == nil || r.KafkaOffset == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s[%d]@%d", r.Topic, *r.KafkaPartition, *r.KafkaOffset)
+}
+
+// partitionText is the partition for the table.
+func (r offsetRow) partitionText() string {
+	if r.Malformed {
+		return r.PartitionRaw
+	}
+	return string(r.Partition)
+}
+
+// rowFor fills the partition and offset of a row from raw bytes.
+func rowFor(partition, offset []byte) offsetRow {
+	var row offsetRow
+	if json.Valid(partition) {
+		row.Partition = json.RawMessage(partition)
+	} else {
+		row.PartitionRaw, row.Malformed = strings.ToValidUTF8(string(partition), "?"), true
+	}
+	if len(offset) > 0 && json.Valid(offset) {
+		row.Offset = json.RawMessage(offset)
+	} else if len(offset) > 0 {
+		row.Malformed = true
+	}
+	return row
+}
+
+func (r *offsetRow) at(rec cdcops.OffsetRecord) {
+	t := rec.Timestamp.UTC()
+	p, o := rec.Partition, rec.Offset
+	r.Written, r.Topic, r.KafkaPartition, r.KafkaOffset = &t, rec.Topic, &p, &o
 }
 
 type showResult struct {
@@ -57,36 +102,40 @@ type showResult struct {
 	Class     string                   `json:"class,omitempty"`
 	Via       string                   `json:"via"`
 	Offsets   []offsetRow              `json:"offsets"`
-	Groups    []cdcops.PartitionOffset `json:"group_offsets,omitempty"`
+	Groups    []cdcops.PartitionOffset `json:"group_offsets"`
 	Group     string                   `json:"group,omitempty"`
 }
 
 func runOffsetsShow(ctx context.Context, g *globals, o offsetsShowOptions) error {
-	bo := backup.Options{Names: []string{o.Name}, Via: o.Via, Topics: o.Topics}
+	// A view may show the topics alone when Connect is down (it warns).
+	bo := backup.Options{Names: []string{o.Name}, Via: o.Via, Topics: o.Topics, AllowPartial: true}
 	if err := bo.Validate(); err != nil {
 		return err
 	}
+	stop := g.startProgress("offsets show "+o.Name+": reading offsets", nil)
 	s, err := backup.Collect(ctx, g.backupSources(), bo)
+	stop()
 	if err != nil {
 		return fmt.Errorf("offsets show %s: %w", o.Name, err)
 	}
-	res := showResult{Connector: o.Name, Via: o.Via, Offsets: []offsetRow{}}
+	res := showResult{Connector: o.Name, Via: o.Via, Offsets: []offsetRow{}, Groups: []cdcops.PartitionOffset{}}
 	c, known := s.Connector(o.Name)
 	res.Class = c.Class
 	for _, r := range s.Content.Records {
-		t := r.Timestamp
-		res.Offsets = append(res.Offsets, offsetRow{Partition: partitionText(r.RawKey), Offset: string(r.RawValue),
-			Decoded: debezium.Decode(c.Class, objectOf(r.RawValue)), Written: &t, Location: fmt.Sprintf("%s[%d]@%d", r.Topic, r.Partition, r.Offset)})
+		row := rowFor([]byte(partitionText(r.RawKey)), r.RawValue)
+		row.Decoded = debezium.Decode(c.Class, objectOf(r.RawValue))
+		row.at(r)
+		res.Offsets = append(res.Offsets, row)
 	}
 	if body, ok := s.Content.REST[o.Name]; ok {
 		times := topicTimes(ctx, g, o)
 		for _, e := range body.Offsets {
-			row := offsetRow{Partition: string(e.Partition), Offset: string(e.Offset), Decoded: debezium.Decode(c.Class, objectOf(e.Offset))}
+			row := rowFor(e.Partition, e.Offset)
+			row.Decoded = debezium.Decode(c.Class, objectOf(e.Offset))
 			if p := objectOf(e.Partition); p != nil {
 				if key, err := connectjson.OffsetKey(o.Name, p); err == nil {
 					if r, ok := times[string(key)]; ok {
-						t := r.Timestamp
-						row.Written, row.Location = &t, fmt.Sprintf("%s[%d]@%d", r.Topic, r.Partition, r.Offset)
+						row.at(r)
 					}
 				}
 			}
@@ -94,7 +143,7 @@ func runOffsetsShow(ctx context.Context, g *globals, o offsetsShowOptions) error
 		}
 	}
 	for _, gr := range s.Content.Groups {
-		res.Group, res.Groups = gr.Group, gr.Offsets
+		res.Group, res.Groups = gr.Group, append(res.Groups, gr.Offsets...)
 	}
 	if !known && len(res.Offsets) == 0 && len(res.Groups) == 0 {
 		return cdcops.Errorf(cdcops.ENOTFOUND, "`cdcops connectors list` shows the connectors; `cdcops offsets topics` the offsets topics",
@@ -117,7 +166,7 @@ func runOffsetsShow(ctx context.Context, g *globals, o offsetsShowOptions) error
 			if r.Decoded.Snapshot != "" {
 				pos += " [" + r.Decoded.Snapshot + "]"
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.Partition, pos, when, r.Location)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.partitionText(), pos, when, r.location())
 			for _, f := range r.Decoded.Fields {
 				if f.Human != "" {
 					fmt.Fprintf(w, "\t  %s = %s (%s)\t\t\n", f.Name, f.Raw, f.Human)
@@ -137,7 +186,7 @@ func runOffsetsShow(ctx context.Context, g *globals, o offsetsShowOptions) error
 // reachable; REST answers carry no times.
 func topicTimes(ctx context.Context, g *globals, o offsetsShowOptions) map[string]cdcops.OffsetRecord {
 	out := map[string]cdcops.OffsetRecord{}
-	s, err := backup.Collect(ctx, g.backupSources(), backup.Options{Names: []string{o.Name}, Via: "topic", Topics: o.Topics})
+	s, err := backup.Collect(ctx, g.backupSources(), backup.Options{Names: []string{o.Name}, Via: "topic", Topics: o.Topics, AllowPartial: true})
 	if err != nil {
 		g.log.Info("offsets topic unreadable; write times unknown", "err", err)
 		return out

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -156,25 +157,22 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 		return err
 	}
 	defer out.close()
-	if out.diffs != nil {
-		spec.DiffSink = out.diffs.write
-	}
-	if g.stderrIsTerminal() {
-		spec.Progress = func(rows, estimate int64) { fmt.Fprint(g.stderr, "\r"+progressBar(spec.Table, rows, estimate)) }
-	}
+	keys := &runKeys{}
+	spec.DiffSink = out.sink(keys, "")
+	var rows, estimate atomic.Int64
+	spec.Progress = func(r, e int64) { rows.Store(r); estimate.Store(e) }
+	stop := g.startProgress("reconcile "+spec.Table, func() string { return progressBar(rows.Load(), estimate.Load(), "rows") })
 	spec.Logger = g.log
 	started := time.Now()
 	rep, err := reconcile.Run(ctx, spec)
-	if spec.Progress != nil {
-		fmt.Fprint(g.stderr, "\r\033[K")
-	}
-	if cerr := out.finishDiffs(); err == nil {
+	stop()
+	if cerr := out.finishDiffs(err); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return err
 	}
-	out.record(ctx, started, rep)
+	out.recordRun(ctx, started, rep, keys)
 	if err := g.print(rep, rep.WriteTable); err != nil {
 		return err
 	}
@@ -196,17 +194,4 @@ func columnsConflict(columns, exclude []string) error {
 		}
 	}
 	return nil
-}
-
-// progressBar draws "table [#####-----]  45%  9000000/~20000000 rows"; the
-// total is the catalogs' estimate, so the bar stays below 100% until the
-// run ends.
-func progressBar(table string, rows, estimate int64) string {
-	const width = 30
-	if estimate <= 0 {
-		return fmt.Sprintf("%s: %d rows read", table, rows)
-	}
-	frac := min(float64(rows)/float64(estimate), 0.99)
-	n := int(frac * width)
-	return fmt.Sprintf("%s [%s%s] %3d%%  %d/~%d rows", table, strings.Repeat("#", n), strings.Repeat("-", width-n), int(frac*100), rows, estimate)
 }

@@ -3,11 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -190,29 +191,28 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 		limit = 2
 	}
 	eg.SetLimit(limit)
+	var finished atomic.Int64
+	stop := g.startProgress("reconcile --pairs", func() string { return progressBar(finished.Load(), int64(len(specs)), "tables") })
+	defer stop()
 	for i := range specs {
 		eg.Go(func() error {
+			defer finished.Add(1)
 			spec := specs[i]
 			spec.Logger = g.log
-			if out.diffs != nil {
-				table := spec.Table
-				spec.DiffSink = func(d reconcile.Difference) {
-					d.Key = maps.Clone(d.Key) // never write into what the engine handed over
-					d.Key["_table"] = table
-					out.diffs.write(d)
-				}
-			}
+			keys := &runKeys{}
+			spec.DiffSink = out.sink(keys, spec.Table)
 			started := time.Now()
 			rep, err := reconcile.Run(ctx, spec)
 			if err == nil {
-				out.record(ctx, started, rep)
+				out.recordRun(ctx, started, rep, keys)
 			}
 			sum.Results[i], errs[i] = rep, err
 			return nil
 		})
 	}
 	_ = eg.Wait()
-	if err := out.finishDiffs(); err != nil {
+	stop()
+	if err := out.finishDiffs(errors.Join(errs...)); err != nil {
 		return err
 	}
 	sum.Equal = true

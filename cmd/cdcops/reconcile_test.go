@@ -265,18 +265,6 @@ func TestReconcileCommandSQLiteSink(t *testing.T) {
 	}
 }
 
-func TestProgressBar(t *testing.T) {
-	if got := progressBar("t", 50, 200); got != "t [#######-----------------------]  25%  50/~200 rows" {
-		t.Errorf("bar = %q", got)
-	}
-	if got := progressBar("t", 500, 200); !strings.Contains(got, " 99%") {
-		t.Errorf("overrun estimate: %q", got)
-	}
-	if got := progressBar("t", 5, 0); got != "t: 5 rows read" {
-		t.Errorf("no estimate: %q", got)
-	}
-}
-
 // --diff-file *.csv: a header of source./sink. columns, one line per
 // difference, \N for NULL and empty cells for the side without the row.
 func TestReconcileDiffFileCSV(t *testing.T) {

@@ -27,7 +27,14 @@ failed, 2 usage or configuration error, 3 runtime failure.`,
 			if err := g.load(cmd); err != nil {
 				return err
 			}
-			return checkFlags(cmd)
+			if err := checkGlobals(g); err != nil {
+				return err
+			}
+			if err := checkFlags(cmd); err != nil {
+				return err
+			}
+			g.boundCommand(cmd)
+			return nil
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
@@ -39,6 +46,11 @@ failed, 2 usage or configuration error, 3 runtime failure.`,
 		newOffsetsCmd(g),
 		newSnapshotsCmd(g),
 		newReconcileCmd(g),
+		newPlansCmd(g),
+		newAuditCmd(g),
+		newRepairCmd(g),
+		newMonitorCmd(g),
+		newServeCmd(g),
 	)
 	guardGroups(root)
 	return root
@@ -55,8 +67,23 @@ func isUsageError(err error) bool {
 		return true
 	}
 	msg := err.Error()
-	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
+	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") || strings.HasPrefix(msg, "if any flags in the group") ||
 		strings.HasPrefix(msg, "requires ") || strings.Contains(msg, "unknown flag") || strings.Contains(msg, "unknown shorthand")
+}
+
+// usageMessage rewrites cobra's flag-group message into one that names
+// the flags: "--pairs and --table cannot be used together".
+func usageMessage(err error) string {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "if any flags in the group [") {
+		return msg
+	}
+	group, _, _ := strings.Cut(strings.TrimPrefix(msg, "if any flags in the group ["), "]")
+	names := strings.Fields(group)
+	for i, n := range names {
+		names[i] = "--" + n
+	}
+	return strings.Join(names, " and ") + " cannot be used together"
 }
 
 // commandPath finds the subcommand args name, for the usage hint.

@@ -12,7 +12,7 @@ func newSnapshotsCmd(g *globals) *cobra.Command {
 		Aliases: []string{"snapshot"},
 		Short:   "List, show, verify, diff and prune offset snapshots in the vault",
 		Example: `  cdcops snapshots list
-  cdcops snapshots verify --all
+  cdcops snapshots verify                 # every snapshot
   cdcops snapshots diff latest live
   cdcops snapshots prune --keep-days 7 --keep-last 10 --apply`,
 	}

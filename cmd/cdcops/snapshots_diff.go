@@ -10,7 +10,7 @@ import (
 
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/backup"
-	"github.com/cdcops/cdcops/vault"
+	"github.com/cdcops/cdcops/snapshots"
 )
 
 type snapshotsDiffOptions struct {
@@ -40,11 +40,13 @@ the current state the same way A was taken (same connectors, same --via).`,
 }
 
 func runSnapshotsDiff(ctx context.Context, g *globals, o snapshotsDiffOptions) error {
+	stop := g.startProgress("snapshots diff "+o.A+" "+o.B, nil)
 	res, err := diffSnapshots(ctx, g, o)
+	stop()
 	if err != nil {
 		return err
 	}
-	if err := g.print(res, func(w io.Writer) {
+	if err := g.print(newDiffView(res), func(w io.Writer) {
 		fmt.Fprintf(w, "# %s → %s: %d changed, %d unchanged\n", res.A, res.B, len(res.Entries), res.Unchanged)
 		fmt.Fprintln(w, "CONNECTOR\tPARTITION\tCHANGE\tDELTA")
 		for _, e := range res.Entries {
@@ -61,24 +63,24 @@ func runSnapshotsDiff(ctx context.Context, g *globals, o snapshotsDiffOptions) e
 
 // diffSnapshots loads A and B (B = "live" collects the current state in
 // A's scope) and compares them; the lab demo calls it too.
-func diffSnapshots(ctx context.Context, g *globals, o snapshotsDiffOptions) (vault.DiffResult, error) {
+func diffSnapshots(ctx context.Context, g *globals, o snapshotsDiffOptions) (snapshots.DiffResult, error) {
 	v, err := g.openVault(ctx, o.Identity)
 	if err != nil {
-		return vault.DiffResult{}, err
+		return snapshots.DiffResult{}, err
 	}
 	defer v.Close()
 	a, err := v.Load(ctx, o.A)
 	if err != nil {
-		return vault.DiffResult{}, err
+		return snapshots.DiffResult{}, err
 	}
 	var b *cdcops.Snapshot
 	if o.B == "live" {
 		if b, err = backup.Collect(ctx, g.backupSources(), backup.ScopeOf(a)); err != nil {
-			return vault.DiffResult{}, fmt.Errorf("live offsets: %w", err)
+			return snapshots.DiffResult{}, fmt.Errorf("live offsets: %w", err)
 		}
 		b.ID = "live"
 	} else if b, err = v.Load(ctx, o.B); err != nil {
-		return vault.DiffResult{}, err
+		return snapshots.DiffResult{}, err
 	}
-	return vault.Diff(a, b), nil
+	return snapshots.Diff(a, b), nil
 }

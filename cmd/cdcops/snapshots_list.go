@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/vault"
 )
 
 type snapshotsListOptions struct{}
@@ -39,6 +40,11 @@ func runSnapshotsList(ctx context.Context, g *globals, _ snapshotsListOptions) e
 	if all == nil {
 		all = []cdcops.SnapshotSummary{}
 	}
+	junk, err := v.Junk(ctx)
+	if err != nil {
+		return err
+	}
+	warnJunk(g.stderr, junk)
 	return g.print(all, func(w io.Writer) {
 		fmt.Fprintln(w, "ID\tCREATED\tVIA\tRECORDS\tGROUPS\tENCRYPTED\tCONNECTORS")
 		for _, s := range all {
@@ -56,4 +62,16 @@ func names(ns []string, max int) string {
 		return strings.Join(ns, ",")
 	}
 	return fmt.Sprintf("%s,… (%d)", strings.Join(ns[:max], ","), len(ns))
+}
+
+// warnJunk reports objects that are not snapshots (interrupted writes,
+// strays) on stderr, so stdout stays the list of snapshots.
+func warnJunk(w io.Writer, junk []vault.JunkObject) {
+	if len(junk) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "WARNING: %d object(s) in the vault are junk, not snapshots; `cdcops snapshots prune --apply` removes them:\n", len(junk))
+	for _, j := range junk {
+		fmt.Fprintf(w, "  %s (%d bytes): %s\n", j.Key, j.Size, j.Reason)
+	}
 }

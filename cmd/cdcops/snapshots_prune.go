@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cdcops/cdcops/snapshots"
 	"github.com/cdcops/cdcops/vault"
 )
 
@@ -42,10 +43,17 @@ unless --apply (alias --yes) is given.`,
 }
 
 type pruneResult struct {
-	Applied bool                  `json:"applied"`
-	Deleted int                   `json:"deleted"`
-	Plan    []vault.PruneDecision `json:"plan"`
+	Applied bool                      `json:"applied"`
+	Deleted int                       `json:"deleted"`
+	Plan    []snapshots.PruneDecision `json:"plan"`
+	// Junk are objects that are not snapshots; with --apply those older
+	// than junkGrace are removed (younger ones may be a backup being written).
+	Junk        []vault.JunkObject `json:"junk"`
+	JunkDeleted int                `json:"junk_deleted"`
 }
+
+// junkGrace keeps young junk: it may be a backup still being written.
+const junkGrace = 10 * time.Minute
 
 func runSnapshotsPrune(ctx context.Context, g *globals, o snapshotsPruneOptions) error {
 	if o.KeepDays < 0 || o.KeepLast < 0 {
@@ -56,16 +64,32 @@ func runSnapshotsPrune(ctx context.Context, g *globals, o snapshotsPruneOptions)
 		return err
 	}
 	defer v.Close()
-	plan, err := v.PlanPrune(ctx, vault.PruneOptions{KeepDays: o.KeepDays, KeepLast: o.KeepLast, Now: time.Now()})
+	plan, err := snapshots.PlanPrune(ctx, v, snapshots.PruneOptions{KeepDays: o.KeepDays, KeepLast: o.KeepLast, Now: time.Now()})
 	if err != nil {
 		return err
 	}
-	res := pruneResult{Plan: plan}
+	junk, err := v.Junk(ctx)
+	if err != nil {
+		return err
+	}
+	res := pruneResult{Plan: plan, Junk: junk}
+	if res.Junk == nil {
+		res.Junk = []vault.JunkObject{}
+	}
 	if o.Apply {
-		n, err := v.ApplyPrune(ctx, plan)
+		n, err := snapshots.ApplyPrune(ctx, v, plan)
 		res.Applied, res.Deleted = true, n
 		if err != nil {
 			return fmt.Errorf("prune: deleted %d, then: %w", n, err)
+		}
+		for _, j := range junk {
+			if time.Since(j.Modified) < junkGrace {
+				continue
+			}
+			if err := v.DeleteJunk(ctx, j); err != nil {
+				return fmt.Errorf("prune: deleted %d snapshot(s) and %d junk object(s), then: %w", n, res.JunkDeleted, err)
+			}
+			res.JunkDeleted++
 		}
 	}
 	return g.print(res, func(w io.Writer) {
@@ -78,10 +102,17 @@ func runSnapshotsPrune(ctx context.Context, g *globals, o snapshotsPruneOptions)
 			}
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", d.ID, d.Created.UTC().Format(time.RFC3339), action, d.Reason)
 		}
+		for _, j := range junk {
+			action := "delete"
+			if time.Since(j.Modified) < junkGrace {
+				action = "keep (younger than " + junkGrace.String() + ", may be a backup in progress)"
+			}
+			fmt.Fprintf(w, "%s\t%s\tjunk: %s\t%s\n", j.Key, j.Modified.UTC().Format(time.RFC3339), action, j.Reason)
+		}
 		if !o.Apply {
-			fmt.Fprintf(w, "dry run: %d snapshot(s) would be deleted; pass --apply to delete them\n", del)
+			fmt.Fprintf(w, "dry run: %d snapshot(s) and the old junk would be deleted; pass --apply to delete them\n", del)
 		} else {
-			fmt.Fprintf(w, "deleted %d snapshot(s)\n", res.Deleted)
+			fmt.Fprintf(w, "deleted %d snapshot(s) and %d junk object(s)\n", res.Deleted, res.JunkDeleted)
 		}
 	})
 }

@@ -41,9 +41,14 @@ func runSnapshotsShow(ctx context.Context, g *globals, o snapshotsShowOptions) e
 		return err
 	}
 	defer v.Close()
+	stop := g.startProgress("snapshots show: reading "+o.Ref, nil)
 	s, err := v.Load(ctx, o.Ref)
+	stop()
 	if err != nil {
 		return err
+	}
+	if g.output == "json" {
+		return writeSnapshotJSON(g.stdout, s)
 	}
 	return g.print(s, func(w io.Writer) {
 		m := s.Meta

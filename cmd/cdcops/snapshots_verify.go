@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cdcops/cdcops"
-	"github.com/cdcops/cdcops/vault"
+	"github.com/cdcops/cdcops/snapshots"
 )
 
 type snapshotsVerifyOptions struct {
@@ -58,10 +59,14 @@ func runSnapshotsVerify(ctx context.Context, g *globals, o snapshotsVerifyOption
 		}
 		sums = append(sums, s)
 	}
-	results := make([]vault.VerifyResult, 0, len(sums))
+	results := make([]snapshots.VerifyResult, 0, len(sums))
 	failed := 0
+	var checked atomic.Int64
+	stop := g.startProgress("snapshots verify", func() string { return progressBar(checked.Load(), int64(len(sums)), "snapshots") })
+	defer stop()
 	for _, s := range sums {
-		res, err := v.Verify(ctx, s)
+		res, err := snapshots.Verify(ctx, v, s)
+		checked.Add(1)
 		if err != nil {
 			return fmt.Errorf("verify %s: %w", s.ID, err)
 		}
@@ -70,6 +75,7 @@ func runSnapshotsVerify(ctx context.Context, g *globals, o snapshotsVerifyOption
 		}
 		results = append(results, res)
 	}
+	stop()
 	if err := g.print(results, func(w io.Writer) {
 		for _, r := range results {
 			if r.OK {

@@ -110,9 +110,12 @@ func (c *Capturer) Snapshot(ctx context.Context, order []string, pos int64) ([]E
 // yet, so reading stops before it until it has been missing for gapWait
 // (then it is taken to be rolled back). gapSince tracks that wait.
 type Stream struct {
-	C        *Capturer
-	Pos      int64
-	GapWait  time.Duration
+	C       *Capturer
+	Pos     int64
+	GapWait time.Duration
+	// Other, when set, sees changes of tables that are not captured (the
+	// signal table: signal.go).
+	Other    func(Change)
 	gapAt    int64
 	gapSince time.Time
 }
@@ -136,6 +139,9 @@ func (s *Stream) Next(ctx context.Context, limit int, tombstones bool) ([]Event,
 		}
 		s.Pos = ch.Pos
 		if _, ok := s.C.Tables[ch.Table]; !ok {
+			if s.Other != nil {
+				s.Other(ch)
+			}
 			continue
 		}
 		ev, err := s.C.Encode(ch, "")

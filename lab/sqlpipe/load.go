@@ -28,12 +28,13 @@ type LoadOptions struct {
 
 // LoadResult says what the load did.
 type LoadResult struct {
-	Inserts int           `json:"inserts"`
-	Updates int           `json:"updates"`
-	Deletes int           `json:"deletes"`
-	Changes int           `json:"changes"`
-	Elapsed time.Duration `json:"elapsed_ns"`
-	Seed    uint64        `json:"seed"`
+	Inserts   int           `json:"inserts"`
+	Updates   int           `json:"updates"`
+	Deletes   int           `json:"deletes"`
+	Changes   int           `json:"changes"`
+	Elapsed   time.Duration `json:"-"`
+	ElapsedMS int64         `json:"elapsed_ms"` // docs/json.md: durations are *_ms
+	Seed      uint64        `json:"seed"`
 }
 
 type loadColumn struct {
@@ -103,6 +104,7 @@ func Load(ctx context.Context, db *sqlconn.DB, o LoadOptions) (LoadResult, error
 		}
 	}
 	res.Elapsed = time.Since(start)
+	res.ElapsedMS = res.Elapsed.Milliseconds()
 	return res, nil
 }
 

@@ -23,7 +23,11 @@ func (SqlSource) Type() string { return "source" }
 
 // Validate implements plugin.Plugin.
 func (SqlSource) Validate(config map[string]string) error {
-	_, err := parseSourceConfig(config)
+	c, err := parseSourceConfig(config)
+	if err != nil {
+		return err
+	}
+	_, err = parseSignalConfig(config, c.prefix)
 	return err
 }
 
@@ -56,6 +60,7 @@ type sourceTask struct {
 	snapshot        []Event // read, not yet handed to the worker
 	snapshotPos     int64
 	resumeOffset    connectjson.Object // what Start read; re-emitted while offsets are frozen
+	signals         *signals           // execute-snapshot signals (signal.go)
 }
 
 // Offset keys, Debezium-like (spec §3.6): pos is the changelog position.
@@ -106,6 +111,15 @@ func (t *sourceTask) Start(ctx context.Context, tc plugin.SourceTaskContext) err
 	}
 	// No offset yet, or a snapshot that never completed: (re)take it.
 	t.snapshotPending = cfg.snapshot && (off == nil || inSnapshot)
+	sc, err := parseSignalConfig(tc.Config(), cfg.prefix)
+	if err == nil {
+		err = t.startSignals(ctx, sc)
+	}
+	if err != nil {
+		t.signals.close()
+		t.db.Close()
+		return err
+	}
 	t.log.Info("sql source started", "db", t.db.Name, "tables", cfg.tables, "resume_pos", pos, "snapshot", t.snapshotPending)
 	return nil
 }
@@ -155,7 +169,11 @@ func (t *sourceTask) Poll(ctx context.Context) ([]plugin.SourceRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(evs) == 0 {
+	snap, err := t.snapshotSignals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(evs) == 0 && len(snap) == 0 {
 		select {
 		case <-ctx.Done():
 		case <-time.After(t.cfg.poll):
@@ -170,7 +188,7 @@ func (t *sourceTask) Poll(ctx context.Context) ([]plugin.SourceRecord, error) {
 		}
 		recs[i] = t.record(ev, off)
 	}
-	return recs, nil
+	return append(recs, snap...), nil
 }
 
 func (t *sourceTask) pollSnapshot(ctx context.Context) ([]plugin.SourceRecord, error) {
@@ -211,6 +229,7 @@ func (t *sourceTask) record(ev Event, offset connectjson.Object) plugin.SourceRe
 }
 
 func (t *sourceTask) Stop() error {
+	t.signals.close()
 	if t.db != nil {
 		return t.db.Close()
 	}

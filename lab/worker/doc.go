@@ -1,6 +1,6 @@
 // Package worker is the lab's Kafka-Connect-compatible REST worker: the
 // endpoints, JSON shapes, status codes, error bodies and state rules of
-// Apache Kafka 3.7.0's Connect runtime, on a real Kafka broker.
+// Apache Kafka 4.4.0's Connect runtime, on a real Kafka broker.
 //
 // Connector configs and target states live in the config topic
 // (connect-configs), source offsets in the offsets topic (connect-offsets,

@@ -25,7 +25,7 @@ const (
 	FaultNoLeader
 	// FaultConflict: 409 "Cannot complete request because of a conflicting operation (e.g. worker rebalance)".
 	FaultConflict
-	// FaultTimeout: 500 "Request timed out".
+	// FaultTimeout: 500 "Request timed out. The worker is currently …" (the 3.9+ text).
 	FaultTimeout
 )
 
@@ -36,7 +36,7 @@ func (f MutationFault) response() (int, string) {
 	case FaultConflict:
 		return 409, msgConflictingOperation
 	case FaultTimeout:
-		return 500, msgRequestTimedOut
+		return 500, msgRequestTimedOutStage("handling a request", time.Now())
 	default:
 		return 409, msgRebalance
 	}

@@ -21,6 +21,15 @@ func (w *Worker) handleRoot(rw http.ResponseWriter, _ *http.Request, _ []string)
 	}{kafkaVersion, kafkaCommit, w.cluster})
 }
 
+// handleHealth is GET /health (3.9+): the lab has no startup stages, so it
+// is healthy whenever it answers.
+func (w *Worker) handleHealth(rw http.ResponseWriter, _ *http.Request, _ []string) {
+	writeJSON(rw, http.StatusOK, struct { // rest/entities/WorkerStatus.java
+		Status  string `json:"status"`
+		Message string `json:"message"`
+	}{healthStatusHealthy, msgHealthy})
+}
+
 func (w *Worker) handlePlugins(rw http.ResponseWriter, _ *http.Request, _ []string) {
 	type pluginInfo struct {
 		Class   string `json:"class"`
@@ -29,7 +38,7 @@ func (w *Worker) handlePlugins(rw http.ResponseWriter, _ *http.Request, _ []stri
 	}
 	out := []pluginInfo{}
 	for name, p := range w.opts.Plugins {
-		out = append(out, pluginInfo{name, p.Type(), kafkaVersion})
+		out = append(out, pluginInfo{name, p.Type(), pluginVersion})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Class < out[j].Class })
 	writeJSON(rw, http.StatusOK, out)
@@ -97,7 +106,7 @@ func (w *Worker) handleCreate(rw http.ResponseWriter, r *http.Request, _ []strin
 	}
 	name = strings.TrimSpace(name)
 	cfgVal, _ := obj.Get("config")
-	cfg, keys, rerr := configFromJSON(cfgVal)
+	cfg, rerr := configFromJSON(cfgVal)
 	if rerr != nil {
 		writeRestError(rw, rerr)
 		return
@@ -115,11 +124,11 @@ func (w *Worker) handleCreate(rw http.ResponseWriter, r *http.Request, _ []strin
 			return
 		}
 	}
-	if rerr := checkName(name, cfg, &keys); rerr != nil {
+	if rerr := checkName(name, cfg); rerr != nil {
 		writeRestError(rw, rerr)
 		return
 	}
-	info, _, rerr := w.putConfig(r.Context(), name, cfg, keys, false, initial)
+	info, _, rerr := w.putConfig(r.Context(), name, cfg, false, initial)
 	if rerr != nil {
 		writeRestError(rw, rerr)
 		return
@@ -129,12 +138,9 @@ func (w *Worker) handleCreate(rw http.ResponseWriter, r *http.Request, _ []strin
 }
 
 // checkName is ConnectorsResource.checkAndPutConnectorConfigName.
-func checkName(name string, cfg map[string]string, keys *[]string) *restError {
+func checkName(name string, cfg map[string]string) *restError {
 	if inCfg, ok := cfg["name"]; ok && inCfg != name {
 		return errBadRequest(msgNameMismatch(inCfg, name))
-	}
-	if _, ok := cfg["name"]; !ok {
-		*keys = append(*keys, "name")
 	}
 	cfg["name"] = name
 	return nil
@@ -142,34 +148,33 @@ func checkName(name string, cfg map[string]string, keys *[]string) *restError {
 
 // configFromJSON reads a Map<String,String> the way Jackson coerces it:
 // scalars become their text; null values are a config error.
-func configFromJSON(v any) (map[string]string, []string, *restError) {
+func configFromJSON(v any) (map[string]string, *restError) {
 	obj, ok := v.(connectjson.Object)
 	if v == nil {
-		return map[string]string{}, nil, nil
+		return map[string]string{}, nil
 	}
 	if !ok {
-		return nil, nil, errInternal("Cannot deserialize value of type `java.util.LinkedHashMap<java.lang.String,java.lang.String>` from non-object value")
+		return nil, errInternal("Cannot deserialize value of type `java.util.LinkedHashMap<java.lang.String,java.lang.String>` from non-object value")
 	}
 	cfg := map[string]string{}
-	var keys, nulls []string
+	var nulls []string
 	for _, f := range obj {
-		keys = append(keys, f.Key)
 		switch x := f.Value.(type) {
 		case string:
 			cfg[f.Key] = x
 		case nil:
 			nulls = append(nulls, "Null value can not be supplied as the configuration value.")
 		case connectjson.Object, []any:
-			return nil, nil, errInternal("Cannot deserialize value of type `java.lang.String` from Object value (token `JsonToken.START_OBJECT`)")
+			return nil, errInternal("Cannot deserialize value of type `java.lang.String` from Object value (token `JsonToken.START_OBJECT`)")
 		default:
 			b, _ := connectjson.Encode(x)
 			cfg[f.Key] = string(b)
 		}
 	}
 	if len(nulls) > 0 {
-		return nil, nil, errBadRequest(msgConfigInvalid(nulls))
+		return nil, errBadRequest(msgConfigInvalid(nulls))
 	}
-	return cfg, keys, nil
+	return cfg, nil
 }
 
 func (w *Worker) handleInfo(rw http.ResponseWriter, _ *http.Request, s []string) {
@@ -193,15 +198,15 @@ func (w *Worker) handlePutConfig(rw http.ResponseWriter, r *http.Request, s []st
 		writeError(rw, http.StatusInternalServerError, "Cannot deserialize the connector config: "+err.Error())
 		return
 	}
-	cfg, keys, rerr := configFromJSON(v)
+	cfg, rerr := configFromJSON(v)
 	if rerr == nil {
-		rerr = checkName(s[1], cfg, &keys)
+		rerr = checkName(s[1], cfg)
 	}
 	if rerr != nil {
 		writeRestError(rw, rerr)
 		return
 	}
-	info, created, rerr := w.putConfig(r.Context(), s[1], cfg, keys, true, "")
+	info, created, rerr := w.putConfig(r.Context(), s[1], cfg, true, "")
 	if rerr != nil {
 		writeRestError(rw, rerr)
 		return
@@ -214,6 +219,49 @@ func (w *Worker) handlePutConfig(rw http.ResponseWriter, r *http.Request, s []st
 	writeJSON(rw, http.StatusOK, info)
 }
 
+// handlePatchConfig is PATCH /connectors/{c}/config (3.8+, KAFKA-16445):
+// the patch is merged into the current config, a null value removes the
+// key (ConnectUtils.patchConfig), and the result is validated and written
+// like a PUT; 200 with ConnectorInfo, 404 for an unknown connector. Unlike
+// PUT there is no name-versus-URL check.
+func (w *Worker) handlePatchConfig(rw http.ResponseWriter, r *http.Request, s []string) {
+	body, err := readBody(r)
+	if err != nil {
+		writeError(rw, http.StatusInternalServerError, err.Error())
+		return
+	}
+	v, err := connectjson.Parse(body)
+	if err != nil {
+		writeError(rw, http.StatusInternalServerError, "Cannot deserialize the connector config patch: "+err.Error())
+		return
+	}
+	patch, ok := v.(connectjson.Object)
+	if !ok {
+		writeError(rw, http.StatusInternalServerError, "Cannot deserialize the connector config patch: not a JSON object")
+		return
+	}
+	ci, rerr := w.connectorInfo(s[1])
+	if rerr != nil {
+		writeRestError(rw, rerr)
+		return
+	}
+	cur := ci.Config
+	for _, f := range patch {
+		if f.Value == nil {
+			delete(cur, f.Key)
+			continue
+		}
+		sv, isS := f.Value.(string)
+		if !isS {
+			raw, _ := connectjson.Encode(f.Value)
+			sv = string(raw)
+		}
+		cur[f.Key] = sv
+	}
+	info, _, rerr := w.putConfig(r.Context(), s[1], cur, true, "")
+	respond(rw, rerr, http.StatusOK, info)
+}
+
 func (w *Worker) handleStatus(rw http.ResponseWriter, _ *http.Request, s []string) {
 	st, rerr := w.connectorStatus(s[1])
 	respond(rw, rerr, http.StatusOK, st)
@@ -222,21 +270,6 @@ func (w *Worker) handleStatus(rw http.ResponseWriter, _ *http.Request, s []strin
 func (w *Worker) handleTasks(rw http.ResponseWriter, _ *http.Request, s []string) {
 	tasks, rerr := w.taskInfos(s[1])
 	respond(rw, rerr, http.StatusOK, tasks)
-}
-
-// handleTasksConfig is the deprecated GET /connectors/{c}/tasks-config:
-// task configs keyed by ConnectorTaskId.toString ("name-0").
-func (w *Worker) handleTasksConfig(rw http.ResponseWriter, _ *http.Request, s []string) {
-	tasks, rerr := w.taskInfos(s[1])
-	if rerr != nil {
-		writeRestError(rw, rerr)
-		return
-	}
-	out := map[string]map[string]string{}
-	for _, ti := range tasks {
-		out[s[1]+"-"+strconv.Itoa(ti.ID.Task)] = ti.Config
-	}
-	writeJSON(rw, http.StatusOK, out)
 }
 
 func (w *Worker) handleTaskStatus(rw http.ResponseWriter, _ *http.Request, s []string) {

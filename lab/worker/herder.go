@@ -40,18 +40,27 @@ func (w *Worker) findPlugin(class string) (plugin.Plugin, *restError) {
 	}
 	names := make([]string, 0, len(w.opts.Plugins))
 	for n, p := range w.opts.Plugins {
-		names = append(names, "PluginDesc{klass=class "+n+", name='"+n+"', version='"+kafkaVersion+"', encodedVersion="+kafkaVersion+", type="+p.Type()+", typeName='"+p.Type()+"', location='classpath'}")
+		names = append(names, "PluginDesc{klass=class "+n+", name='"+n+"', version='"+pluginVersion+"', encodedVersion="+pluginVersion+", type="+p.Type()+", typeName='"+p.Type()+"', location='classpath'}")
 	}
 	sort.Strings(names)
-	return nil, errInternal(msgNoConnectorClass(class, strings.Join(names, ", ")))
+	available := strings.Join(names, ", ")
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.missingClasses[class] {
+		return nil, errBadRequest(msgCachedNoConnectorClass(class, available))
+	}
+	if w.missingClasses == nil {
+		w.missingClasses = map[string]bool{}
+	}
+	w.missingClasses[class] = true
+	return nil, errBadRequest(msgNoConnectorClass(class, available))
 }
 
 // validate checks a connector config like AbstractHerder.validateConnectorConfig.
-// keys is the request's key order, for the HashMap-less toString Java prints.
-func (w *Worker) validate(cfg map[string]string, keys []string) (plugin.Plugin, *restError) {
+func (w *Worker) validate(cfg map[string]string) (plugin.Plugin, *restError) {
 	class, ok := cfg["connector.class"]
 	if !ok {
-		return nil, errBadRequest(msgNoConnectorType(javaMapString(cfg, keys)))
+		return nil, errBadRequest(msgNoConnectorType)
 	}
 	p, rerr := w.findPlugin(class)
 	if rerr != nil {
@@ -81,35 +90,11 @@ func (w *Worker) validate(cfg map[string]string, keys []string) (plugin.Plugin, 
 	return p, nil
 }
 
-// javaMapString prints a config like Java's AbstractMap.toString of the
-// LinkedHashMap Jackson built from the request: {k=v, k2=v2}.
-func javaMapString(cfg map[string]string, keys []string) string {
-	parts := make([]string, 0, len(cfg))
-	seen := map[string]bool{}
-	for _, k := range keys {
-		if v, ok := cfg[k]; ok && !seen[k] {
-			seen[k] = true
-			parts = append(parts, k+"="+v)
-		}
-	}
-	var rest []string
-	for k := range cfg {
-		if !seen[k] {
-			rest = append(rest, k)
-		}
-	}
-	sort.Strings(rest)
-	for _, k := range rest {
-		parts = append(parts, k+"="+cfg[k])
-	}
-	return "{" + strings.Join(parts, ", ") + "}"
-}
-
 // putConfig creates or updates a connector (DistributedHerder.putConnectorConfig).
 // initial is the KIP-980 initial_state target ("" = STARTED); it only
 // applies on creation.
-func (w *Worker) putConfig(ctx context.Context, name string, cfg map[string]string, keys []string, allowReplace bool, initial string) (info connectorInfo, created bool, rerr *restError) {
-	p, rerr := w.validate(cfg, keys)
+func (w *Worker) putConfig(ctx context.Context, name string, cfg map[string]string, allowReplace bool, initial string) (info connectorInfo, created bool, rerr *restError) {
+	p, rerr := w.validate(cfg)
 	if rerr != nil {
 		return info, false, rerr
 	}

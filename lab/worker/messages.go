@@ -1,17 +1,35 @@
 package worker
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
-// Every text the worker puts in a REST body, copied from Apache Kafka 3.7.0
-// (connect/runtime/src/main/java/org/apache/kafka/connect/...). Clients and
+// Every text the worker puts in a REST body, from Apache Kafka 4.4.0
+// (connect/runtime/src/main/java/org/apache/kafka/connect/...; texts that
+// changed since 3.7 say so, spec connect-4.4-and-debezium-3.6-delta.md §1b). Clients and
 // the conformance suite compare these byte for byte, so keep them here and
 // only here, each with the Java source it comes from.
 
-// Server info (rest/entities/ServerInfo.java, AppInfoParser for 3.7.0).
+// Server info (rest/entities/ServerInfo.java). The commit is what
+// AppInfoParser reports when a build carries no commit id ("unknown"): the
+// lab is not a build of any Kafka commit.
 const (
-	kafkaVersion = "3.7.0"
-	kafkaCommit  = "2ae524ed625438c5"
+	kafkaVersion = "4.4.0"
+	kafkaCommit  = "unknown"
 )
+
+// GET /health (rest/resources/RootResource.java, since 3.9, KIP-1017): the
+// lab is ready once it answers at all.
+const (
+	healthStatusHealthy = "healthy"
+	msgHealthy          = "Worker has completed startup and is ready to handle requests."
+)
+
+// pluginVersion is what the lab's bundled plugins return from version():
+// like Kafka's own bundled connectors (FileStream*), the worker's version.
+// Since 4.1 (KIP-891) it also appears in status answers.
+const pluginVersion = kafkaVersion
 
 // Routing errors: Jersey's javax.ws.rs.NotFoundException /
 // NotAllowedException messages, mapped by rest/errors/ConnectExceptionMapper.java.
@@ -58,16 +76,22 @@ func msgNameMismatch(inConfig, inURL string) string {
 	return "Connector name configuration (" + inConfig + ") doesn't match connector name in the URL (" + inURL + ")"
 }
 
-// msgNoConnectorType: AbstractHerder.validateConnectorConfig; props is the
-// config in Java HashMap.toString form.
-func msgNoConnectorType(props string) string {
-	return "Connector config " + props + " contains no connector type"
-}
+// msgNoConnectorType: AbstractHerder.validateConnectorConfig. Since the
+// 4.2-4.4 refactor (apache PR #23163, delta K7) the props no longer leak
+// into the text; 3.7-4.1 said "Connector config {…} contains no connector type".
+const msgNoConnectorType = "Connector config contains no connector type"
 
-// msgNoConnectorClass: isolation/Plugins.connectorClass (ConnectException, 500).
+// msgNoConnectorClass: isolation/Plugins.connectorClass. Since 4.1
+// (KIP-891, delta K6) validateConnectorConfig answers it as 400, and
+// CachedConnectors caches the failure, so later requests for the same class
+// get the cached exception's toString (msgCachedNoConnectorClass).
 func msgNoConnectorClass(class, available string) string {
 	return "Failed to find any class that implements Connector and which name matches " + class +
 		", available connectors are: " + available
+}
+
+func msgCachedNoConnectorClass(class, available string) string {
+	return javaConnectException + ": " + msgNoConnectorClass(class, available)
 }
 
 // msgConfigInvalid: AbstractHerder.maybeAddConfigErrors.
@@ -93,6 +117,13 @@ const (
 	msgConflictingOperation = "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"
 	msgRequestTimedOut      = "Request timed out"
 )
+
+// msgRequestTimedOutStage: HerderRequestHandler since 3.9 appends
+// Stage.summarize() when the herder knows its current stage (delta K10).
+func msgRequestTimedOutStage(stage string, began time.Time) string {
+	return msgRequestTimedOut + ". The worker is currently " + stage + ", which began at " +
+		began.UTC().Format("2006-01-02T15:04:05.000Z") + "."
+}
 
 // Active-topic endpoints when the worker turned tracking off
 // (rest/resources/ConnectorsResource.java, both answer 403).
@@ -175,6 +206,17 @@ func msgSinkResetFailed(name string) string {
 		"haven't stopped completely yet or the connector was resumed before the request to reset its offsets could be successfully " +
 		"completed. If the connector is in a stopped state, this operation can be safely retried. If it doesn't eventually succeed, the " +
 		"Connect cluster may need to be restarted to get rid of the zombie sink tasks."
+}
+
+// msgSinkAlterGroupFailed / msgSinkResetGroupFailed: the generic admin
+// failures of Worker.modifySinkConnectorOffsets / resetSinkConnectorOffsets;
+// the cause is only logged (delta K11).
+func msgSinkAlterGroupFailed(name string) string {
+	return "Failed to alter consumer group offsets for connector " + name
+}
+
+func msgSinkResetGroupFailed(name string) string {
+	return "Failed to reset consumer group offsets for sink connector " + name
 }
 
 func msgSinkReadFailed(name string) string {

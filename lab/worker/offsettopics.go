@@ -10,11 +10,15 @@ import (
 )
 
 // Connector-specific offsets topics (KIP-618, spec §2.8): a source
-// connector may set offsets.storage.topic. Connect 3.7 then uses a
+// connector may set offsets.storage.topic. Connect then uses a
 // ConnectorOffsetBackingStore whose primary store is that topic and whose
 // secondary is the worker's topic:
-//   - writes go to the connector topic, then (if that succeeded) the same
-//     records to the worker topic (ConnectorOffsetBackingStore.set);
+//   - writes (ConnectorOffsetBackingStore.set, since 3.8 / KAFKA-15018,
+//     delta K8): tombstones go to the worker topic first and a failure
+//     fails the write, so a reset partition cannot be resurrected from it;
+//     then every record goes to the connector topic (a failure fails the
+//     write); then the non-tombstones go to the worker topic, where a
+//     failure is only logged;
 //   - reads take the worker's values and then putAll the connector
 //     store's, including its nulls for keys it lacks (get), so in effect
 //     only the connector topic is read;
@@ -51,13 +55,29 @@ func (w *Worker) ensureOffsetTopics(ctx context.Context, ot offsetTopics) error 
 	return nil
 }
 
-// write stores the records in the primary topic, then the secondary.
+// writeSourceOffsets stores the records as described above.
 func (w *Worker) writeSourceOffsets(ctx context.Context, ot offsetTopics, ws []offsetWrite) error {
+	if ot.secondary == "" {
+		return w.writeOffsets(ctx, ot.primary, ws)
+	}
+	var tombstones, values []offsetWrite
+	for _, x := range ws {
+		if x.value == nil {
+			tombstones = append(tombstones, x)
+		} else {
+			values = append(values, x)
+		}
+	}
+	if len(tombstones) > 0 {
+		if err := w.writeOffsets(ctx, ot.secondary, tombstones); err != nil {
+			return err
+		}
+	}
 	if err := w.writeOffsets(ctx, ot.primary, ws); err != nil {
 		return err
 	}
-	if ot.secondary != "" {
-		if err := w.writeOffsets(ctx, ot.secondary, ws); err != nil {
+	if len(values) > 0 {
+		if err := w.writeOffsets(ctx, ot.secondary, values); err != nil {
 			w.log.Warn("failed to write offsets to secondary backing store", "topic", ot.secondary, "err", err)
 		}
 	}

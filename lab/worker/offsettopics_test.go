@@ -2,11 +2,14 @@ package worker_test
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/cdcops/cdcops/connectjson"
 	"github.com/cdcops/cdcops/lab"
@@ -102,5 +105,70 @@ func TestConnectorSpecificOffsetsTopic(t *testing.T) {
 		if v, ok := own[k]; !ok || v != nil {
 			t.Errorf("own-offsets %s = %q, want a tombstone", k, v)
 		}
+	}
+}
+
+// Delta K8 (Connect 3.8+, KAFKA-15018): with a connector-specific offsets
+// topic, a write with tombstones goes to the worker topic first (so a
+// reset partition cannot come back from it), then everything to the
+// connector topic; a write of values goes to the connector topic, then to
+// the worker topic. The order is seen at the broker: the topics of the
+// Produce requests, in arrival order.
+func TestConnectorSpecificOffsetsTombstoneOrder(t *testing.T) {
+	l, r := newLab(t)
+	r.do("POST", "/connectors", sourceBody("own", pgOffsets, `,"offsets.storage.topic":"own-offsets"`))
+	r.waitState("own", "RUNNING", "RUNNING", 1)
+	r.do("PUT", "/connectors/own/stop", "")
+	r.waitState("own", "STOPPED", "", 0)
+
+	// Produce v13+ names topics by id.
+	cl, err := kgo.NewClient(kgo.SeedBrokers(l.KafkaAddr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	details, err := kadm.NewClient(cl).ListTopics(context.Background(), "connect-offsets", "own-offsets")
+	cl.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[[16]byte]string{}
+	for name, d := range details {
+		byID[d.ID] = name
+	}
+	var mu sync.Mutex
+	var seen []string
+	l.Cluster().ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		l.Cluster().KeepControl()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, tp := range req.(*kmsg.ProduceRequest).Topics {
+			name := tp.Topic
+			if name == "" {
+				name = byID[tp.TopicID]
+			}
+			if name == "connect-offsets" || name == "own-offsets" {
+				seen = append(seen, name)
+			}
+		}
+		return nil, nil, false
+	})
+	order := func(body string) string {
+		t.Helper()
+		mu.Lock()
+		seen = nil
+		mu.Unlock()
+		r.want("PATCH", "/connectors/own/offsets", body, 200, modified("altered"))
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(seen, ",")
+	}
+	if got := order(`{"offsets":[{"partition":{"server":"dbserver1"},"offset":{"lsn":5}}]}`); got != "own-offsets,connect-offsets" {
+		t.Errorf("values written to %s, want own-offsets,connect-offsets", got)
+	}
+	if got := order(`{"offsets":[{"partition":{"server":"dbserver1"},"offset":null}]}`); got != "connect-offsets,own-offsets" {
+		t.Errorf("a tombstone written to %s, want connect-offsets (first), then own-offsets", got)
+	}
+	if got := order(`{"offsets":[{"partition":{"server":"a"},"offset":null},{"partition":{"server":"b"},"offset":{"lsn":1}}]}`); got != "connect-offsets,own-offsets,connect-offsets" {
+		t.Errorf("mixed write to %s, want the tombstone to connect-offsets, all to own-offsets, the value to connect-offsets", got)
 	}
 }

@@ -24,12 +24,12 @@ func (w *Worker) routes() http.Handler {
 			methods = w.match(segs)
 		}
 		if methods == nil {
-			writeError(rw, http.StatusNotFound, msgHTTPNotFound)
+			writeRoutingError(rw, http.StatusNotFound, msgHTTPNotFound)
 			return
 		}
 		h, ok := methods[r.Method]
 		if !ok {
-			writeError(rw, http.StatusMethodNotAllowed, msgHTTPMethodNotAllowed)
+			writeRoutingError(rw, http.StatusMethodNotAllowed, msgHTTPMethodNotAllowed)
 			return
 		}
 		if r.Method != http.MethodGet {
@@ -46,6 +46,8 @@ func (w *Worker) match(s []string) map[string]handler {
 	switch {
 	case len(s) == 0:
 		return map[string]handler{"GET": w.handleRoot}
+	case len(s) == 1 && s[0] == "health":
+		return map[string]handler{"GET": w.handleHealth}
 	case s[0] == "connector-plugins" && len(s) == 1:
 		return map[string]handler{"GET": w.handlePlugins}
 	case s[0] != "connectors":
@@ -57,13 +59,11 @@ func (w *Worker) match(s []string) map[string]handler {
 	case len(s) == 3:
 		switch s[2] {
 		case "config":
-			return map[string]handler{"GET": w.handleGetConfig, "PUT": w.handlePutConfig}
+			return map[string]handler{"GET": w.handleGetConfig, "PUT": w.handlePutConfig, "PATCH": w.handlePatchConfig}
 		case "status":
 			return map[string]handler{"GET": w.handleStatus}
 		case "tasks":
 			return map[string]handler{"GET": w.handleTasks}
-		case "tasks-config": // deprecated in 3.7, still served
-			return map[string]handler{"GET": w.handleTasksConfig}
 		case "restart":
 			return map[string]handler{"POST": w.handleRestart}
 		case "pause":
@@ -134,6 +134,19 @@ func writeError(rw http.ResponseWriter, code int, msg string) {
 		ErrorCode int    `json:"error_code"`
 		Message   string `json:"message"`
 	}{code, msg})
+}
+
+// writeRoutingError is Jersey's 404/405 for a path or method no resource
+// has: Connect's error body but no Content-Type header, as real 3.9.1 and
+// 4.4.0 workers send it (no resource method, so no negotiated media type).
+func writeRoutingError(rw http.ResponseWriter, code int, msg string) {
+	b, _ := json.Marshal(struct {
+		ErrorCode int    `json:"error_code"`
+		Message   string `json:"message"`
+	}{code, msg})
+	rw.Header()["Content-Type"] = nil // keep net/http from sniffing one
+	rw.WriteHeader(code)
+	_, _ = rw.Write(b)
 }
 
 func writeRestError(rw http.ResponseWriter, e *restError) { writeError(rw, e.code, e.msg) }

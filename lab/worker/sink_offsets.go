@@ -144,7 +144,8 @@ func (w *Worker) alterSinkOffsets(ctx context.Context, name string, cfg map[stri
 			err = resp.Error()
 		}
 		if err != nil {
-			return errInternal("Failed to alter consumer group offsets for connector " + name + ": " + err.Error())
+			w.log.Warn("alter sink offsets failed", "connector", name, "err", err)
+			return errInternal(msgSinkAlterGroupFailed(name))
 		}
 	}
 	if len(del) > 0 {
@@ -153,7 +154,8 @@ func (w *Worker) alterSinkOffsets(ctx context.Context, name string, cfg map[stri
 			err = resp.Error()
 		}
 		if err != nil && !errors.Is(err, kerr.GroupIDNotFound) && !errors.Is(err, kerr.UnknownTopicOrPartition) {
-			return errInternal("Failed to alter consumer group offsets for connector " + name + ": " + err.Error())
+			w.log.Warn("alter sink offsets failed", "connector", name, "err", err)
+			return errInternal(msgSinkAlterGroupFailed(name))
 		}
 	}
 	return nil
@@ -173,7 +175,8 @@ func (w *Worker) resetSinkOffsets(ctx context.Context, name string, cfg map[stri
 		if errors.Is(err, kerr.NonEmptyGroup) {
 			return errInternal(msgSinkResetFailed(name))
 		}
-		return errInternal("Failed to reset consumer group offsets for sink connector " + name + ": " + err.Error())
+		w.log.Warn("reset sink offsets failed", "connector", name, "err", err)
+		return errInternal(msgSinkResetGroupFailed(name))
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -15,8 +16,19 @@ func TestServerInfo(t *testing.T) {
 	if c != 200 || json.Unmarshal([]byte(b), &info) != nil {
 		t.Fatalf("GET / = %d %s", c, b)
 	}
-	if info["version"] != "3.7.0" || info["commit"] == "" || info["kafka_cluster_id"] != l.Worker().KafkaClusterID() || info["kafka_cluster_id"] == "" {
+	if info["version"] != "4.4.0" || info["commit"] == "" || info["kafka_cluster_id"] != l.Worker().KafkaClusterID() || info["kafka_cluster_id"] == "" {
 		t.Fatalf("server info %v", info)
+	} // Delta K12 (a documented difference): the lab's bundled plugins report
+	// the worker's version, as Kafka's own FileStream connectors do.
+	c, b = r.do("GET", "/connector-plugins", "")
+	var plugins []map[string]string
+	if c != 200 || json.Unmarshal([]byte(b), &plugins) != nil || len(plugins) == 0 {
+		t.Fatalf("GET /connector-plugins = %d %s", c, b)
+	}
+	for _, p := range plugins {
+		if p["version"] != "4.4.0" || p["class"] == "" || (p["type"] != "source" && p["type"] != "sink") {
+			t.Errorf("plugin %v, want class, type and version 4.4.0", p)
+		}
 	}
 }
 
@@ -187,10 +199,15 @@ func TestOtherMutationFaults(t *testing.T) {
 	}{
 		{worker.FaultNoLeader, 409, "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway."},
 		{worker.FaultConflict, 409, "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"},
-		{worker.FaultTimeout, 500, "Request timed out"},
 	} {
 		l.Worker().FailNextMutations(1, c.f)
 		r.wantErr("POST", "/connectors", body, c.code, c.msg)
+	}
+	// 3.9+ appends the herder's stage (Stage.summarize, delta K10).
+	l.Worker().FailNextMutations(1, worker.FaultTimeout)
+	stage := regexp.MustCompile(`^\{"error_code":500,"message":"Request timed out\. The worker is currently [a-z ]+, which began at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\."\}$`)
+	if c, b := r.do("POST", "/connectors", body); c != 500 || !stage.MatchString(b) {
+		t.Errorf("timeout fault = %d %s", c, b)
 	}
 	r.want("GET", "/connectors", "", 200, `[]`)
 }

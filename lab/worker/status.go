@@ -15,10 +15,13 @@ type connectorInfo struct {
 	Type   string            `json:"type"`
 }
 
+// Version is the plugin version, in status since 4.1 (KIP-891, delta K5);
+// Connect leaves it out only when the plugin's version is "undefined".
 type connectorState struct {
 	State    string `json:"state"`
 	WorkerID string `json:"worker_id"`
 	Trace    string `json:"trace,omitempty"` // @JsonInclude(NON_EMPTY)
+	Version  string `json:"version,omitempty"`
 }
 
 type taskState struct {
@@ -26,6 +29,7 @@ type taskState struct {
 	State    string `json:"state"`
 	WorkerID string `json:"worker_id"`
 	Trace    string `json:"trace,omitempty"`
+	Version  string `json:"version,omitempty"`
 }
 
 type connectorStateInfo struct {
@@ -57,13 +61,13 @@ func (w *Worker) stateInfoLocked(c *connector) (connectorStateInfo, bool) {
 	}
 	out := connectorStateInfo{
 		Name:      c.name,
-		Connector: connectorState{State: c.status.State, WorkerID: w.workerID, Trace: c.status.Trace},
+		Connector: connectorState{State: c.status.State, WorkerID: w.workerID, Trace: c.status.Trace, Version: pluginVersion},
 		Tasks:     []taskState{},
 		Type:      c.typ(),
 	}
 	for _, id := range c.statusTasks() {
 		s := c.tasks[id]
-		out.Tasks = append(out.Tasks, taskState{ID: id, State: s.State, WorkerID: w.workerID, Trace: s.Trace})
+		out.Tasks = append(out.Tasks, taskState{ID: id, State: s.State, WorkerID: w.workerID, Trace: s.Trace, Version: pluginVersion})
 	}
 	return out, true
 }
@@ -92,7 +96,7 @@ func (w *Worker) taskStatus(name string, id int) (taskState, *restError) {
 		return taskState{}, errNotFound(msgNoTaskStatus(name, id))
 	}
 	s := c.tasks[id]
-	return taskState{ID: id, State: s.State, WorkerID: w.workerID, Trace: s.Trace}, nil
+	return taskState{ID: id, State: s.State, WorkerID: w.workerID, Trace: s.Trace, Version: pluginVersion}, nil
 }
 
 // connectorInfo answers GET /connectors/{c}.

@@ -74,8 +74,11 @@ type Worker struct {
 
 	mu         sync.Mutex
 	connectors map[string]*connector
-	faults     faults
-	closed     bool
+	// missingClasses are connector classes a request named that no plugin
+	// has: CachedConnectors remembers the failure (delta K6).
+	missingClasses map[string]bool
+	faults         faults
+	closed         bool
 
 	wg sync.WaitGroup // connector supervisors
 }

@@ -12,7 +12,11 @@ import (
 )
 
 // MySQL is the MariaDB / MySQL dialect.
-type MySQL struct{}
+type MySQL struct {
+	// NoBackslashEscapes: the session's sql_mode treats backslashes as
+	// plain characters in string literals (only Writer uses it).
+	NoBackslashEscapes bool
+}
 
 func (MySQL) Engine() sqlconn.Engine { return sqlconn.MySQL }
 

@@ -2,6 +2,8 @@ package snapfile
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"os"
 	"path/filepath"
@@ -13,29 +15,50 @@ import (
 	"github.com/cdcops/cdcops/internal/snaptest"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+// writeGolden writes the golden file of the format version this encoder
+// writes, once: it refuses to overwrite one, because a shipped format's
+// golden file is frozen (TestGoldenV1StillLoads checks its sha256).
+var writeGolden = flag.Bool("write-golden", false, "write testdata/snapshot-vN.json for a NEW format version (never overwrites)")
 
 const goldenV1 = "../../testdata/snapshot-v1.json"
 
-// Every format version that shipped keeps a golden file that must load.
-func TestGoldenV1StillLoads(t *testing.T) {
-	if *update {
-		s := snaptest.Sample(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), 37208504)
-		s.ID = "20261121T120000Z-golden-v1"
-		data, err := Encode(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.MkdirAll(filepath.Dir(goldenV1), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(goldenV1, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+// goldenV1SHA256 is the sha256 of the v1 golden file as shipped. If this
+// test fails the file was regenerated or edited: restore it from git, do
+// not change this constant.
+const goldenV1SHA256 = "d9365386fe3c59f36893dca3084c4ac8699cbe13816235fb9c082c1bc49c0d84"
+
+func TestWriteGoldenForNewVersion(t *testing.T) {
+	if !*writeGolden {
+		t.Skip("opt-in: -write-golden writes the golden file of a new format version")
 	}
+	version := strings.TrimPrefix(cdcops.SnapshotFormat, "cdcops.snapshot/")
+	path := "../../testdata/snapshot-" + version + ".json"
+	if _, err := os.Stat(path); err == nil {
+		t.Fatalf("%s exists: a shipped format's golden file is frozen; bump cdcops.SnapshotFormat first", path)
+	}
+	s := snaptest.Sample(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), 37208504)
+	s.ID = "20261121T120000Z-golden-" + version
+	data, err := Encode(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Every format version that shipped keeps a golden file that must load.
+// It is never regenerated: its bytes are pinned by goldenV1SHA256.
+func TestGoldenV1StillLoads(t *testing.T) {
 	data, err := os.ReadFile(goldenV1)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != goldenV1SHA256 {
+		t.Fatalf("%s changed (sha256 %x): the shipped v1 golden file is frozen; restore it with `git checkout -- testdata/snapshot-v1.json`", goldenV1, sum)
 	}
 	s, err := Decode(data)
 	if err != nil {
@@ -87,7 +110,7 @@ func TestDecodeRejects(t *testing.T) {
 		}
 	}
 	// Every single-byte flip anywhere in the file is caught.
-	for i := 0; i < len(good); i += 7 {
+	for i := range good {
 		bad := append([]byte{}, good...)
 		bad[i] ^= 0x20
 		if _, err := Decode(bad); err == nil {

@@ -1,9 +1,7 @@
-package vault
+package snapshots
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,7 +9,7 @@ import (
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/connectjson"
 	"github.com/cdcops/cdcops/debezium"
-	"github.com/cdcops/cdcops/vault/snapfile"
+	"github.com/cdcops/cdcops/vault"
 )
 
 // VerifyResult says whether one stored snapshot is whole and valid.
@@ -23,42 +21,23 @@ type VerifyResult struct {
 	Warnings []string `json:"warnings,omitempty"`
 }
 
-// Verify re-reads a stored snapshot: the stored file's sha256 against its
-// summary, decryption, framing and both hashes (Decode), then every record
-// (Check). Damage is reported in the result; an error means it could not
-// be checked at all (vault unreachable, no identity for an encrypted file).
-func (v *Vault) Verify(ctx context.Context, sum cdcops.SnapshotSummary) (VerifyResult, error) {
+// Verify re-reads a stored snapshot: the vault's integrity checks (file
+// sha256, decryption, framing, both hashes), then every record (Check).
+// Damage is reported in the result; an error means it could not be
+// checked at all (vault unreachable, no identity for an encrypted file).
+func Verify(ctx context.Context, v *vault.Vault, sum cdcops.SnapshotSummary) (VerifyResult, error) {
 	res := VerifyResult{ID: sum.ID}
-	data, err := v.ReadRaw(ctx, sum)
+	s, problems, err := v.Integrity(ctx, sum)
+	res.Problems = problems
 	if err != nil {
-		if cdcops.ErrorCodeOf(err) == cdcops.ECORRUPT {
-			res.Problems = append(res.Problems, err.Error())
-			return res, nil
-		}
 		return res, err
 	}
-	got := sha256.Sum256(data)
-	switch {
-	case sum.FileSHA256 == "":
-		res.Problems = append(res.Problems, "no summary (index/"+sum.ID+".json) in the vault")
-	case hex.EncodeToString(got[:]) != sum.FileSHA256:
-		res.Problems = append(res.Problems, fmt.Sprintf("stored file sha256 %s differs from the one recorded at backup %s", hex.EncodeToString(got[:]), sum.FileSHA256))
+	if s != nil {
+		res.Records = len(s.Content.Records)
+		p, w := Check(s)
+		res.Problems = append(res.Problems, p...)
+		res.Warnings = append(res.Warnings, w...)
 	}
-	s, err := v.decode(sum.ID, data)
-	if err != nil {
-		if c := cdcops.ErrorCodeOf(err); c == cdcops.EINVALID && snapfile.IsEncrypted(data) {
-			return res, err
-		}
-		res.Problems = append(res.Problems, err.Error())
-		return res, nil
-	}
-	if sum.ContentSHA256 != "" && sum.ContentSHA256 != s.ContentSHA256 {
-		res.Problems = append(res.Problems, fmt.Sprintf("summary content sha256 %s differs from the snapshot's %s", sum.ContentSHA256, s.ContentSHA256))
-	}
-	res.Records = len(s.Content.Records)
-	p, w := Check(s)
-	res.Problems = append(res.Problems, p...)
-	res.Warnings = append(res.Warnings, w...)
 	res.OK = len(res.Problems) == 0
 	return res, nil
 }

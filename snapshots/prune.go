@@ -1,14 +1,13 @@
-package vault
+package snapshots
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/vault"
 )
 
 // PruneOptions is the retention policy: keep everything younger than
@@ -30,7 +29,7 @@ type PruneDecision struct {
 // PlanPrune decides which snapshots retention would delete; nothing is
 // deleted (ApplyPrune does that). It verifies snapshots, newest first,
 // until every connector has a good one to protect.
-func (v *Vault) PlanPrune(ctx context.Context, o PruneOptions) ([]PruneDecision, error) {
+func PlanPrune(ctx context.Context, v *vault.Vault, o PruneOptions) ([]PruneDecision, error) {
 	all, err := v.List(ctx)
 	if err != nil {
 		return nil, err
@@ -41,7 +40,7 @@ func (v *Vault) PlanPrune(ctx context.Context, o PruneOptions) ([]PruneDecision,
 	cutoff := o.Now.Add(-time.Duration(o.KeepDays) * 24 * time.Hour)
 	out := make([]PruneDecision, len(all))
 	protected := map[string]bool{}
-	for i := len(all) - 1; i >= 0; i-- {
+	for _, i := range vault.ExactFirst(all) { // exact snapshots protect a connector first
 		s := all[i]
 		d := PruneDecision{SnapshotSummary: s}
 		var newConns []string
@@ -52,7 +51,7 @@ func (v *Vault) PlanPrune(ctx context.Context, o PruneOptions) ([]PruneDecision,
 		}
 		good := false
 		if len(newConns) > 0 {
-			if good, err = v.isGood(ctx, s); err != nil {
+			if good, err = isGood(ctx, v, s); err != nil {
 				return nil, err
 			}
 			if good {
@@ -81,24 +80,19 @@ func (v *Vault) PlanPrune(ctx context.Context, o PruneOptions) ([]PruneDecision,
 
 // isGood verifies a snapshot; an encrypted one the vault cannot decrypt is
 // good when its stored bytes still match the sha256 recorded at backup.
-func (v *Vault) isGood(ctx context.Context, s cdcops.SnapshotSummary) (bool, error) {
-	res, err := v.Verify(ctx, s)
+func isGood(ctx context.Context, v *vault.Vault, s cdcops.SnapshotSummary) (bool, error) {
+	res, err := Verify(ctx, v, s)
 	if err == nil {
 		return res.OK, nil
 	}
 	if cdcops.ErrorCodeOf(err) != cdcops.EINVALID {
 		return false, err
 	}
-	data, rerr := v.ReadRaw(ctx, s)
-	if rerr != nil {
-		return false, nil
-	}
-	sum := sha256.Sum256(data)
-	return s.FileSHA256 != "" && hex.EncodeToString(sum[:]) == s.FileSHA256, nil
+	return v.StoredIntact(ctx, s), nil
 }
 
 // ApplyPrune deletes the snapshots plan marks for deletion.
-func (v *Vault) ApplyPrune(ctx context.Context, plan []PruneDecision) (int, error) {
+func ApplyPrune(ctx context.Context, v *vault.Vault, plan []PruneDecision) (int, error) {
 	n := 0
 	for _, d := range plan {
 		if d.Keep {

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/cdcops/cdcops/journal"
+	"github.com/cdcops/cdcops/state"
+	"github.com/cdcops/cdcops/surgery"
+)
+
+// planWindows tells the journal which cdcops plan was writing a
+// connector's offsets: an apply or rollback owns the connector from its
+// stop step until its resume step (a run that never resumed owns it for
+// openRunGrace after its last step). Steps are re-read at most once a
+// second per connector.
+type planWindows struct {
+	store *state.Store
+	mu    sync.Mutex
+	cache map[string]cachedSteps
+}
+
+type cachedSteps struct {
+	at    time.Time
+	steps []stepWindow
+}
+
+type stepWindow struct {
+	plan     string
+	from, to time.Time
+}
+
+const openRunGrace = 5 * time.Minute
+
+func planSource(store *state.Store) journal.PlanSource {
+	return &planWindows{store: store, cache: map[string]cachedSteps{}}
+}
+
+func (p *planWindows) PlanApplying(ctx context.Context, connector string, t time.Time) (string, error) {
+	ws, err := p.windows(ctx, connector)
+	if err != nil {
+		return "", err
+	}
+	for _, w := range ws {
+		if !t.Before(w.from) && !t.After(w.to) {
+			return w.plan, nil
+		}
+	}
+	return "", nil
+}
+
+func (p *planWindows) windows(ctx context.Context, connector string) ([]stepWindow, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c, ok := p.cache[connector]; ok && time.Since(c.at) < time.Second {
+		return c.steps, nil
+	}
+	steps, err := p.store.ConnectorSteps(ctx, connector)
+	if err != nil {
+		return nil, err
+	}
+	type key struct{ plan, run string }
+	open := map[key]*stepWindow{}
+	var out []stepWindow
+	for _, s := range steps {
+		k := key{s.PlanID, s.Run}
+		w := open[k]
+		if w == nil {
+			// Writes can reach the topic a moment before the step is stored.
+			w = &stepWindow{plan: s.PlanID, from: s.At.Add(-time.Second)}
+			open[k] = w
+		}
+		w.to = s.At.Add(openRunGrace)
+		if s.Step == surgery.StepResume {
+			w.to = s.At
+			out = append(out, *w)
+			delete(open, k)
+		}
+	}
+	for _, w := range open {
+		out = append(out, *w)
+	}
+	p.cache[connector] = cachedSteps{at: time.Now(), steps: out}
+	return out, nil
+}
