@@ -112,7 +112,12 @@ func exampleLines(root *cobra.Command) map[string][]string {
 // parses, the values are in range, the flags do not conflict, and the
 // positional arguments fit the command.
 func checkCommandLine(line string) error {
-	fields := splitExample(line)
+	var fields []string
+	for _, f := range splitExample(line) {
+		if f != "…" && f != "..." { // "cdcops repair … --from-run 42": the elided flags of the line above
+			fields = append(fields, f)
+		}
+	}
 	if len(fields) == 0 || fields[0] != "cdcops" {
 		return fmt.Errorf("not a cdcops command line")
 	}
