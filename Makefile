@@ -37,6 +37,7 @@ test: services realstack-if-tools check
 # Benchmarks print their own figures and ratios; they may take minutes.
 bench: services
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+	bash scripts/bench-peers.sh
 
 # Idle CPU of `cdcops serve` over 30 s (budget < 1%; docs/monitoring.md).
 idle-cpu:

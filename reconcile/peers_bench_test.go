@@ -120,6 +120,9 @@ func cdcopsShot(b *testing.B, spec reconcile.Spec, wantDiffs int64) shot {
 // installs them). CDCOPS_BENCH_ROWS (default 1,000,000 here),
 // CDCOPS_BENCH_PAIRS (default 3).
 func BenchmarkPeers(b *testing.B) {
+	if os.Getenv("CDCOPS_BENCH_PEERS") == "" {
+		b.Skip("side by side with the peers: run scripts/bench-peers.sh (make bench does)")
+	}
 	e := setupBench(b)
 	n := int64(1_000_000)
 	if v, err := strconv.ParseInt(os.Getenv("CDCOPS_BENCH_ROWS"), 10, 64); err == nil && v > 0 {

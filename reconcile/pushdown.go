@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strconv"
 	"time"
@@ -27,6 +28,11 @@ func (e *engine) flushPending(ctx context.Context) error {
 	}
 	rs := e.pending
 	e.pending = nil
+	for _, s := range []*side{e.src, e.dst} {
+		if err := s.budget.wait(ctx, s); err != nil {
+			return err
+		}
+	}
 	sort.Slice(rs, func(i, j int) bool { return rangeLess(e.cmp, rs[i], rs[j]) })
 	_, _, err := e.mergeRange(ctx, keyRange{Or: rs})
 	return err
@@ -47,10 +53,13 @@ func rangeLess(cmp keyCmp, a, b keyRange) bool {
 // databases, and reads only the ranges whose sums differ.
 func (e *engine) pushdown(ctx context.Context) error {
 	if e.treeOK() {
-		if err := e.tree(ctx); err != nil {
+		err := e.tree(ctx)
+		if err == nil {
+			return e.flushPending(ctx)
+		}
+		if !errors.Is(err, errWideKeys) {
 			return err
 		}
-		return e.flushPending(ctx)
 	}
 	leaf := int64(e.spec.LeafRows)
 	if leaf <= 0 {
@@ -161,6 +170,11 @@ func (e *engine) ranged(ctx context.Context, r keyRange, rows int64, fanout int,
 	planner := e.src
 	if !top && e.src.table.EstRows < e.dst.table.EstRows {
 		planner = e.dst
+	}
+	for _, s := range []*side{e.src, e.dst} {
+		if err := s.budget.wait(ctx, s); err != nil {
+			return err
+		}
 	}
 	step := max(leaf/2, rows/int64(fanout), 1)
 	bounds, err := planner.boundaries(ctx, r, step)

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,6 +26,7 @@ const (
 	treeTop      = 256
 	treeFanout   = 32
 	treeLeafRows = 16
+	treeJump     = 1 << 17 // most buckets one level may return at once
 )
 
 // treeOK says whether the tree plan applies.
@@ -88,6 +90,9 @@ func whereClause(w string) string {
 	return " WHERE " + w
 }
 
+// errWideKeys sends keys spread over more than 2^62 to the balanced-range plan.
+var errWideKeys = errors.New("key span too wide for the checksum tree")
+
 // bucketSpan is a run of consecutive buckets [first, last] of one level.
 type bucketSpan struct{ first, last int64 }
 
@@ -121,6 +126,9 @@ func (e *engine) tree(ctx context.Context) error {
 	if e.spec.MaxRanges > 0 {
 		topN = float64(e.spec.MaxRanges)
 	}
+	if float64(top)-float64(origin) > 1<<62 {
+		return errWideKeys // key - origin could overflow a bigint in SQL
+	}
 	span := float64(top-origin) + 1
 	est := float64(max(e.src.table.EstRows, e.dst.table.EstRows, 1))
 	leafW := int64(1)
@@ -135,6 +143,11 @@ func (e *engine) tree(ctx context.Context) error {
 	var spans []bucketSpan // nil: the whole table
 	topLevel := true
 	for {
+		for _, s := range []*side{e.src, e.dst} {
+			if err := s.budget.wait(ctx, s); err != nil {
+				return err
+			}
+		}
 		aggs, err := e.treeLevel(ctx, origin, width, spans)
 		if err != nil {
 			return err
@@ -171,17 +184,24 @@ func (e *engine) tree(ctx context.Context) error {
 		if len(next) == 0 {
 			return nil
 		}
-		// Children of bucket id at width w/F are id*F … id*F+F-1.
+		// Descend treeFanout times finer; but when most buckets differ
+		// (differences denser than buckets), one level would re-read nearly
+		// everything for little narrowing, so go straight to the leaves
+		// while that stays within treeJump buckets.
+		fan := int64(treeFanout)
+		if 2*len(next) >= len(ids) && int64(len(next))*(width/leafW) <= treeJump {
+			fan = width / leafW
+		}
 		spans = spans[:0:0]
 		for _, id := range next {
-			f, l := id*treeFanout, id*treeFanout+treeFanout-1
+			f, l := id*fan, id*fan+fan-1
 			if n := len(spans); n > 0 && spans[n-1].last+1 == f {
 				spans[n-1].last = l
 				continue
 			}
 			spans = append(spans, bucketSpan{f, l})
 		}
-		width /= treeFanout
+		width /= fan
 		topLevel = false
 	}
 }

@@ -93,6 +93,8 @@ type Report struct {
 	RangesDiffering    int              `json:"ranges_differing"`
 	RowsRead           int64            `json:"rows_read"`
 	BytesMoved         SideBytes        `json:"bytes_moved"`
+	WaitedMS           int64            `json:"waited_ms"` // paused by --max-load / --rows-per-second
+	Waits              []string         `json:"waits"`     // why it paused (first few)
 	Partitions         []Partition      `json:"partitions"`
 	Notes              []string         `json:"notes"`
 }
@@ -124,6 +126,9 @@ func (r *Report) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "timestamps\ttruncated to %s, UTC\n", r.TimestampPrecision)
 	fmt.Fprintf(w, "elapsed\t%d ms, %d queries, %d ranges (%d differing), %d rows read\n", r.ElapsedMS, r.Queries, r.Ranges, r.RangesDiffering, r.RowsRead)
 	fmt.Fprintf(w, "bytes moved\tsource %s, sink %s\n", humanBytes(r.BytesMoved.Source), humanBytes(r.BytesMoved.Sink))
+	if r.WaitedMS > 0 {
+		fmt.Fprintf(w, "waited\t%d ms for the load budget (%s)\n", r.WaitedMS, strings.Join(r.Waits, "; "))
+	}
 	if len(r.Columns) > 0 {
 		cols := make([]string, 0, len(r.Columns))
 		for c := range r.Columns {

@@ -103,6 +103,8 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 		}
 	}
 	e.src, e.dst = sides[0], sides[1]
+	e.src.budget = newBudget(s)
+	e.dst.budget = e.src.budget
 	p, err := makePlan(s, e.src.table, e.dst.table)
 	if err != nil {
 		return nil, err
@@ -171,6 +173,7 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	e.rep.Queries = int(e.src.queries.Load() + e.dst.queries.Load())
 	e.rep.RowsRead = e.src.rows.Load() + e.dst.rows.Load()
 	e.rep.BytesMoved = SideBytes{Source: e.src.net.total(), Sink: e.dst.net.total()}
+	e.src.budget.report(e.rep)
 	e.rep.Equal = e.rep.Total() == 0 && e.rep.SourceRows == e.rep.SinkRows
 	for _, pt := range e.rep.Partitions {
 		e.rep.Equal = e.rep.Equal && pt.Equal

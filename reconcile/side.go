@@ -37,7 +37,8 @@ type side struct {
 	rawCanon []dialect.Canonicalizer
 	queries  atomic.Int64
 	rows     atomic.Int64
-	net      *meter // bytes moved over the network
+	net      *meter  // bytes moved over the network
+	budget   *budget // nil: no load budget
 }
 
 func openSide(ctx context.Context, name, dsn string) (*side, error) {

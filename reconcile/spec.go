@@ -33,6 +33,9 @@ type Spec struct {
 	PartitionBy          string                     // COL:day|hour|month
 	LeafRows             int                        // pushdown: ranges this small are read row by row (default 2000)
 	MaxRanges            int                        // pushdown: ranges in the first pass (default 10000 for integer keys)
+	MaxLoad              float64                    // pause between ranges/batches while a side's load is above this (PostgreSQL active backends, MariaDB Threads_running); 0 = no limit
+	RowsPerSecond        int64                      // read at most this many rows per second per side; 0 = no limit
+	LoadPoll             time.Duration              // how often a paused run re-checks the load (default 1s)
 	DiffSink             func(Difference)           // receives every difference found (e.g. a JSONL writer)
 	Progress             func(rows, estimate int64) // called now and then: rows read so far, and the catalogs' estimate of the rows to read
 	Logger               *slog.Logger

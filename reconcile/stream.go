@@ -443,7 +443,7 @@ func (b *batcher) flush() error {
 		return b.ctx.Err()
 	}
 	b.next() // prev stays valid: its slab is not refilled before the ring turns
-	return nil
+	return b.s.budget.wait(b.ctx, b.s)
 }
 
 func truncate(b []byte) string {

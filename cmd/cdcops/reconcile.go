@@ -28,6 +28,8 @@ type reconcileOptions struct {
 	mode                   string
 	sourceMode, sinkMode   string
 	maxDiffs, stopAfter    int
+	maxLoad                float64
+	rowsPerSecond          int64
 	timeout, settle        time.Duration
 	partitionBy            string
 	diffFile               string
@@ -59,6 +61,7 @@ See docs/reconcile.md for every option and the JSON schema.`,
   cdcops reconcile --source … --sink … --table users --columns id,email:email_address --normalize email:trim,casefold
   cdcops reconcile --source … --sink … --table events --partition-by created_at:day --settle 30s --diff-file diffs.jsonl
   cdcops reconcile --pairs pairs.yaml -o json
+  cdcops reconcile --source … --sink … --table orders --max-load 8 --rows-per-second 50000
   cdcops reconcile history --table orders`,
 		Args: exactArgs(0, "no arguments (use flags)"),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runReconcile(cmd.Context(), g, opts) },
@@ -91,6 +94,8 @@ func reconcileFlags(fs *pflag.FlagSet, o *reconcileOptions) {
 	fs.StringVar(&o.sinkMode, "sink-mode", "", "override --mode for the sink side only")
 	fs.IntVar(&o.maxDiffs, "max-diffs", 1000, "list and write at most this many differences (0 = all); counts stay exact")
 	fs.IntVar(&o.stopAfter, "stop-after", 0, "stop at the first difference beyond N; counts are then lower bounds (stopped_early) (0 = never stop)")
+	fs.Float64Var(&o.maxLoad, "max-load", 0, "pause between ranges/batches while a side's load is above this: PostgreSQL active backends, MariaDB Threads_running (0 = no limit)")
+	fs.Int64Var(&o.rowsPerSecond, "rows-per-second", 0, "read at most this many rows per second per side (0 = no limit)")
 	fs.DurationVar(&o.timeout, "timeout", 0, "give up after this long (0 = no limit)")
 	fs.DurationVar(&o.settle, "settle", 0, "re-check differing rows after this delay and drop those that converged")
 	fs.StringVar(&o.partitionBy, "partition-by", "", "also compare count and checksum per COL:day|hour|month")
@@ -109,6 +114,7 @@ func (o *reconcileOptions) spec() (reconcile.Spec, error) {
 		TimestampPrecision: o.tsPrecision, FloatDigits: o.floatDigits, FloatTolerance: o.floatTolerance,
 		Mode: o.mode, SourceMode: o.sourceMode, SinkMode: o.sinkMode, MaxDiffs: o.maxDiffs, StopAfter: o.stopAfter,
 		Timeout: o.timeout, Settle: o.settle, PartitionBy: o.partitionBy,
+		MaxLoad: o.maxLoad, RowsPerSecond: o.rowsPerSecond,
 	}
 	if err := columnsConflict(o.columns, o.exclude); err != nil {
 		return s, err
