@@ -173,9 +173,7 @@ func TestRealRewindMariaDBPurgedBinlog(t *testing.T) {
 		last = string(v[0].([]byte))
 	}
 	rows.Close()
-	if _, err := db.ExecContext(ctx, "PURGE BINARY LOGS TO '"+last+"'"); err != nil {
-		t.Fatal(err)
-	}
+	purgeBinlogsTo(t, ctx, db, last)
 	code, out, errOut := r.runErr("offsets", "rewind", p.Source, "--to-position", "0-1-1", "--source", m.DSN())
 	if code != 3 || !strings.Contains(errOut, "no longer on the server") || !strings.Contains(errOut, "purged") {
 		t.Fatalf("rewind into a purged binlog (purged to %s): exit %d: %s%s", last, code, out, errOut)
@@ -327,4 +325,56 @@ func compact(raw []byte) string {
 		return string(raw)
 	}
 	return b.String()
+}
+
+// purgeBinlogsTo purges the binlogs before last and waits until the server
+// really dropped them: MariaDB keeps a file that a binlog reader (the
+// stopped connector's dump thread, still closing) has open, so those
+// threads are killed first and the purge is retried.
+func purgeBinlogsTo(t *testing.T, ctx context.Context, db *sqlconn.DB, last string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		rows, err := db.QueryContext(ctx, "SHOW PROCESSLIST")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		var dumps []string
+		for rows.Next() {
+			v := make([]sql.RawBytes, len(cols))
+			ptr := make([]any, len(cols))
+			for i := range v {
+				ptr[i] = &v[i]
+			}
+			if err := rows.Scan(ptr...); err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range cols {
+				if strings.EqualFold(c, "Command") && strings.HasPrefix(string(v[i]), "Binlog Dump") {
+					dumps = append(dumps, string(v[0]))
+				}
+			}
+		}
+		rows.Close()
+		for _, id := range dumps {
+			_, _ = db.ExecContext(ctx, "KILL "+id)
+		}
+		if _, err := db.ExecContext(ctx, "PURGE BINARY LOGS TO '"+last+"'"); err != nil {
+			t.Fatal(err)
+		}
+		var name string
+		var size any
+		r := db.QueryRowContext(ctx, "SHOW BINARY LOGS")
+		if err := r.Scan(&name, &size); err != nil {
+			t.Fatal(err)
+		}
+		if name == last {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("binlogs before %s still present after 30s (first is %s)", last, name)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
