@@ -1,7 +1,6 @@
 package journal_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -102,59 +100,18 @@ func caughtUp(t *testing.T, st *state.Store, addr string) {
 	}
 }
 
-type kcatRec struct {
-	partition int32
-	offset    int64
-	ts        int64
-	key       string
-	value     []byte // nil = tombstone
-}
-
-// kcatDump reads the whole topic with kcat, the independent client.
-func kcatDump(t *testing.T, addr string) []kcatRec {
-	t.Helper()
-	cmd := exec.Command(testenv.Kcat(t), "-C", "-b", addr, "-t", offsetsTopic, "-e", "-q", "-Z", "-f", "%p\t%o\t%T\t%k\t%S\t%s\n")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("kcat: %v\n%s", err, stderr.String())
-	}
-	var recs []kcatRec
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		f := strings.SplitN(sc.Text(), "\t", 6)
-		if len(f) != 6 {
-			t.Fatalf("kcat line %q", sc.Text())
-		}
-		p, _ := strconv.Atoi(f[0])
-		o, _ := strconv.ParseInt(f[1], 10, 64)
-		ts, _ := strconv.ParseInt(f[2], 10, 64)
-		r := kcatRec{partition: int32(p), offset: o, ts: ts, key: f[3]}
-		if f[4] != "-1" {
-			r.value = []byte(f[5])
-		}
-		recs = append(recs, r)
-	}
-	sort.Slice(recs, func(i, j int) bool {
-		return recs[i].partition < recs[j].partition || recs[i].partition == recs[j].partition && recs[i].offset < recs[j].offset
-	})
-	return recs
-}
-
 // replayAt is the independent answer: per key, the last record with a
 // timestamp at or before at (offset order), tombstones removing the key.
-func replayAt(recs []kcatRec, at int64) map[string]string {
+func replayAt(recs []testenv.KcatRecord, at int64) map[string]string {
 	m := map[string]string{}
 	for _, r := range recs {
-		if r.ts > at {
+		if r.Timestamp > at {
 			continue
 		}
-		if r.value == nil {
-			delete(m, r.key)
+		if r.Value == nil {
+			delete(m, r.Key)
 		} else {
-			m[r.key] = string(r.value)
+			m[r.Key] = string(r.Value)
 		}
 	}
 	return m
@@ -205,13 +162,13 @@ func TestPointInTimeMatchesKcatReplay(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // the stopped tasks' last flush
 	caughtUp(t, r.store, l.KafkaAddr())
 
-	recs := kcatDump(t, l.KafkaAddr())
+	recs := testenv.KcatDump(t, l.KafkaAddr(), offsetsTopic)
 	if len(recs) < 120 {
 		t.Fatalf("only %d records on the topic; the workload did not run", len(recs))
 	}
-	first, last := recs[0].ts, recs[0].ts
+	first, last := recs[0].Timestamp, recs[0].Timestamp
 	for _, rc := range recs {
-		first, last = min(first, rc.ts), max(last, rc.ts)
+		first, last = min(first, rc.Timestamp), max(last, rc.Timestamp)
 	}
 	for i := range 20 {
 		at := first + rnd.Int63n(last-first+1)
@@ -316,16 +273,16 @@ func TestRestartLosesAndDuplicatesNothing(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	caughtUp(t, r2.store, l.KafkaAddr())
 	got := entriesOf(t, r2.store)
-	recs := kcatDump(t, l.KafkaAddr())
+	recs := testenv.KcatDump(t, l.KafkaAddr(), offsetsTopic)
 	if len(recs) < 6 {
 		t.Fatalf("only %d records written", len(recs))
 	}
 	for _, rc := range recs {
-		v, ok := got[[2]int64{int64(rc.partition), rc.offset}]
+		v, ok := got[[2]int64{int64(rc.Partition), rc.Offset}]
 		if !ok {
-			t.Errorf("record %d@%d missing from the journal", rc.partition, rc.offset)
-		} else if !bytes.Equal(v, rc.value) {
-			t.Errorf("record %d@%d: journal %s, kcat %s", rc.partition, rc.offset, v, rc.value)
+			t.Errorf("record %d@%d missing from the journal", rc.Partition, rc.Offset)
+		} else if !bytes.Equal(v, rc.Value) {
+			t.Errorf("record %d@%d: journal %s, kcat %s", rc.Partition, rc.Offset, v, rc.Value)
 		}
 	}
 	if len(got) != len(recs) {
@@ -396,14 +353,14 @@ func TestKill9MidStreamLosesAndDuplicatesNothing(t *testing.T) {
 	r := startRig(t, l, dsn)
 	caughtUp(t, r.store, l.KafkaAddr())
 	got := entriesOf(t, r.store)
-	recs := kcatDump(t, l.KafkaAddr())
+	recs := testenv.KcatDump(t, l.KafkaAddr(), offsetsTopic)
 	if len(recs) < 500 {
 		t.Fatalf("only %d records written", len(recs))
 	}
 	missing := 0
 	for _, rc := range recs {
-		v, ok := got[[2]int64{int64(rc.partition), rc.offset}]
-		if !ok || !bytes.Equal(v, rc.value) {
+		v, ok := got[[2]int64{int64(rc.Partition), rc.Offset}]
+		if !ok || !bytes.Equal(v, rc.Value) {
 			missing++
 		}
 	}

@@ -389,10 +389,15 @@ func (s *Store) PruneJournal(ctx context.Context, cutoff time.Time) (int64, erro
 
 // JournalLatest returns each key's newest entry, by key id.
 func (s *Store) JournalLatest(ctx context.Context) (map[int64]JournalEntry, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+entryCols+" FROM journal_entries"+
-		" WHERE seq IN (SELECT MAX(seq) FROM journal_entries GROUP BY key_id)")
+	return s.entriesByKey(ctx, "latest entries", " WHERE seq IN (SELECT MAX(seq) FROM journal_entries GROUP BY key_id)")
+}
+
+// entriesByKey runs a selection of entries (where) that yields at most one
+// per key and returns them by key id.
+func (s *Store) entriesByKey(ctx context.Context, what, where string, args ...any) (map[int64]JournalEntry, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+entryCols+" FROM journal_entries"+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("journal: read latest entries: %w", err)
+		return nil, fmt.Errorf("journal: read %s: %w", what, err)
 	}
 	defer rows.Close()
 	out := map[int64]JournalEntry{}
@@ -423,9 +428,8 @@ func scanEntry(r scanner) (JournalEntry, error) {
 
 // JournalAt returns, per key, the last entry written at or before t.
 func (s *Store) JournalAt(ctx context.Context, keyIDs []int64, t time.Time) (map[int64]JournalEntry, error) {
-	out := map[int64]JournalEntry{}
 	if len(keyIDs) == 0 {
-		return out, nil
+		return map[int64]JournalEntry{}, nil
 	}
 	args := []any{t.UnixMilli()}
 	ph := make([]string, len(keyIDs))
@@ -433,20 +437,8 @@ func (s *Store) JournalAt(ctx context.Context, keyIDs []int64, t time.Time) (map
 		args = append(args, id)
 		ph[i] = s.ph(i + 2)
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+entryCols+" FROM journal_entries WHERE seq IN (SELECT MAX(seq) FROM journal_entries WHERE ts_ms <= "+
+	return s.entriesByKey(ctx, "state at "+t.UTC().Format(time.RFC3339), " WHERE seq IN (SELECT MAX(seq) FROM journal_entries WHERE ts_ms <= "+
 		s.ph(1)+" AND key_id IN ("+strings.Join(ph, ", ")+") GROUP BY key_id)", args...)
-	if err != nil {
-		return nil, fmt.Errorf("journal: read state at %s: %w", t.UTC().Format(time.RFC3339), err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		e, err := scanEntry(rows)
-		if err != nil {
-			return nil, err
-		}
-		out[e.KeyID] = e
-	}
-	return out, rows.Err()
 }
 
 // JournalNewest returns the record time of the newest entry stored for a

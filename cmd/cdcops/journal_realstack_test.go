@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"math/rand"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,44 +14,6 @@ import (
 	"github.com/cdcops/cdcops/connect"
 	"github.com/cdcops/cdcops/internal/testenv"
 )
-
-type timedRecord struct {
-	partition int32
-	offset    int64
-	ts        int64
-	key       string
-	value     []byte // nil = tombstone
-}
-
-// kcatTimed dumps topic with record timestamps through kcat.
-func kcatTimed(t *testing.T, bootstrap, topic string) []timedRecord {
-	t.Helper()
-	cmd := exec.Command(testenv.Kcat(t), "-C", "-b", bootstrap, "-t", topic, "-e", "-q", "-Z", "-f", "%p\t%o\t%T\t%k\t%S\t%s\n")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("kcat: %v\n%s", err, stderr.String())
-	}
-	var recs []timedRecord
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		f := strings.SplitN(sc.Text(), "\t", 6)
-		if len(f) != 6 {
-			t.Fatalf("kcat line %q", sc.Text())
-		}
-		p, _ := strconv.Atoi(f[0])
-		o, _ := strconv.ParseInt(f[1], 10, 64)
-		ts, _ := strconv.ParseInt(f[2], 10, 64)
-		r := timedRecord{partition: int32(p), offset: o, ts: ts, key: f[3]}
-		if f[4] != "-1" {
-			r.value = []byte(f[5])
-		}
-		recs = append(recs, r)
-	}
-	return recs
-}
 
 // Acceptance (issue 12), real Debezium PostgreSQL 3.6.1 on Connect 4.4: a
 // journal runs while load goes through the pipeline; for 20 random
@@ -92,24 +52,24 @@ func TestRealJournalPointInTime(t *testing.T) {
 	r.run(0, "connectors", "stop", p.Source)
 	time.Sleep(2 * time.Second) // the journal catches up with the last flush
 
-	var mine []timedRecord
-	for _, rec := range kcatTimed(t, b.Addr(), w.OffsetsTopic()) {
-		if strings.HasPrefix(rec.key, `["`+p.Source+`",`) {
+	var mine []testenv.KcatRecord
+	for _, rec := range testenv.KcatDump(t, b.Addr(), w.OffsetsTopic()) {
+		if strings.HasPrefix(rec.Key, `["`+p.Source+`",`) {
 			mine = append(mine, rec)
 		}
 	}
 	if len(mine) < 6 {
 		t.Fatalf("only %d offsets writes of %s on %s", len(mine), p.Source, w.OffsetsTopic())
 	}
-	first, last := mine[0].ts, mine[len(mine)-1].ts
+	first, last := mine[0].Timestamp, mine[len(mine)-1].Timestamp
 	rnd := rand.New(rand.NewSource(7))
 	var applyAt time.Time
 	for i := range 20 {
 		at := first + rnd.Int63n(last-first+1)
 		var want []byte
 		for _, rec := range mine { // one key, one partition: offset order
-			if rec.ts <= at {
-				want = rec.value
+			if rec.Timestamp <= at {
+				want = rec.Value
 			}
 		}
 		T := time.UnixMilli(at).UTC().Format(time.RFC3339Nano)
