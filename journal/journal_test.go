@@ -139,7 +139,14 @@ func TestPointInTimeMatchesKcatReplay(t *testing.T) {
 	}
 	ctx := context.Background()
 	rnd := rand.New(rand.NewSource(1))
-	for round := range 30 {
+	start := time.Now()
+	// A minute of writes (CDCOPS_TEST_JOURNAL_LOAD sets another length):
+	// the connectors advance every flush while someone writes beside them.
+	load := time.Minute
+	if d, err := time.ParseDuration(os.Getenv("CDCOPS_TEST_JOURNAL_LOAD")); err == nil && d > 0 {
+		load = d
+	}
+	for round := 0; time.Since(start) < load; round++ {
 		var ws []kafkatest.Write
 		for k := range 5 {
 			key := fmt.Sprintf(`["ghost",{"server":"g%d"}]`, k)

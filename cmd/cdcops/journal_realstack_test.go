@@ -44,7 +44,8 @@ func TestRealJournalPointInTime(t *testing.T) {
 	if _, err := cc.WaitFor(ctx, p.Source, connect.Running, 2*time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	for round := range 8 {
+	// Two minutes of load through the real pipeline.
+	for round := range 48 {
 		r.run(0, "lab", "load", "--db", p.SourceDSN, "--table", p.Table, "--changes", "40", "--rate", "40", "--seed", strconv.Itoa(20+round))
 		time.Sleep(1500 * time.Millisecond) // offset.flush.interval.ms is 1 s
 	}
