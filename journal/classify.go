@@ -36,41 +36,52 @@ type Change struct {
 // producer), a position that went backwards (set-binlog-position, a
 // rewind by hand). A forward write by an outsider while the task runs
 // looks exactly like progress and is not flagged (docs/journal.md).
+//
+// A write that would be flagged is first checked against the cdcops plans
+// applying at the time: only those lookups hit the store, and they are
+// never cached, since a plan's steps are stored moments before its write.
 func (j *Journal) classify(ctx context.Context, keyID int64, r kafka.TailRecord) (reason, plan string, err error) {
-	if j.o.Plans != nil && r.Connector != "" {
-		if plan, err = j.o.Plans.PlanApplying(ctx, r.Connector, r.Timestamp); err != nil || plan != "" {
-			return "", plan, err
-		}
+	reason = j.suspicious(keyID, r)
+	if reason == "" || j.o.Plans == nil || r.Connector == "" {
+		return reason, "", nil
 	}
+	if plan, err = j.o.Plans.PlanApplying(ctx, r.Connector, r.Timestamp); err != nil || plan != "" {
+		return "", plan, err
+	}
+	return reason, "", nil
+}
+
+// suspicious says why a write is not the running task's progress, or "".
+func (j *Journal) suspicious(keyID int64, r kafka.TailRecord) string {
 	if r.Malformed {
-		return "not a Kafka Connect offset key", "", nil
+		return "not a Kafka Connect offset key"
 	}
 	if r.RawValue == nil {
-		return "tombstone: the partition's offset was reset", "", nil
+		return "tombstone: the partition's offset was reset"
 	}
 	if j.states != nil {
 		if b, a, inB, inA, sampled := j.states.around(r.Connector, r.Timestamp); sampled {
 			switch {
 			case !inB && !inA:
-				return "written for a connector Connect does not know", "", nil
+				return "written for a connector Connect does not know"
 			case inB && inA && !mayWrite(b.State) && !mayWrite(a.State):
-				return "written while the connector was " + b.State, "", nil
+				return "written while the connector was " + b.State
 			}
 		}
 	}
 	prev, ok := j.latest[keyID]
 	if !ok || prev == nil {
-		return "", "", nil // a new partition: the task's first write
+		return "" // a new partition: the task's first write
 	}
 	before, err1 := connectjson.ParseObject(prev)
 	after, err2 := connectjson.ParseObject(r.RawValue)
 	if err1 != nil || err2 != nil {
-		return "", "", nil
+		return ""
 	}
 	if cmp, known := debezium.Compare(j.classOf(r.Connector), before, after); known && cmp < 0 {
-		return "moved backwards: " + strings.Join(debezium.Delta(j.classOf(r.Connector), before, after), "; "), "", nil
+		return "moved backwards: " + strings.Join(debezium.Delta(j.classOf(r.Connector), before, after), "; ")
 	}
-	return "", "", nil
+	return ""
 }
 
 // mayWrite is whether a connector in state st can have a task writing

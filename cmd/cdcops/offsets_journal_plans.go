@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/cdcops/cdcops/journal"
@@ -13,17 +12,10 @@ import (
 // planWindows tells the journal which cdcops plan was writing a
 // connector's offsets: an apply or rollback owns the connector from its
 // stop step until its resume step (a run that never resumed owns it for
-// openRunGrace after its last step). Steps are re-read at most once a
-// second per connector.
+// openRunGrace after its last step). The journal asks only about writes it
+// would otherwise flag, so the steps are read fresh each time.
 type planWindows struct {
 	store *state.Store
-	mu    sync.Mutex
-	cache map[string]cachedSteps
-}
-
-type cachedSteps struct {
-	at    time.Time
-	steps []stepWindow
 }
 
 type stepWindow struct {
@@ -34,7 +26,7 @@ type stepWindow struct {
 const openRunGrace = 5 * time.Minute
 
 func planSource(store *state.Store) journal.PlanSource {
-	return &planWindows{store: store, cache: map[string]cachedSteps{}}
+	return &planWindows{store: store}
 }
 
 func (p *planWindows) PlanApplying(ctx context.Context, connector string, t time.Time) (string, error) {
@@ -51,11 +43,6 @@ func (p *planWindows) PlanApplying(ctx context.Context, connector string, t time
 }
 
 func (p *planWindows) windows(ctx context.Context, connector string) ([]stepWindow, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if c, ok := p.cache[connector]; ok && time.Since(c.at) < time.Second {
-		return c.steps, nil
-	}
 	steps, err := p.store.ConnectorSteps(ctx, connector)
 	if err != nil {
 		return nil, err
@@ -81,6 +68,5 @@ func (p *planWindows) windows(ctx context.Context, connector string) ([]stepWind
 	for _, w := range open {
 		out = append(out, *w)
 	}
-	p.cache[connector] = cachedSteps{at: time.Now(), steps: out}
 	return out, nil
 }
