@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -32,33 +33,55 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
+// journalLab is a lab with an advancing source "src", a state store and a
+// vault of its own, and `offsets journal` running until stop is called
+// (done then yields its exit code).
+type journalLab struct {
+	run  func(args ...string) (int, string, string)
+	cc   *connect.Client
+	stop context.CancelFunc
+	done chan int
+	errs *syncBuffer // the journal's stderr
+}
+
+func startJournalLab(t *testing.T) *journalLab {
+	t.Helper()
+	l := testenv.LabWith(t, lab.Options{FlushInterval: 100 * time.Millisecond})
+	dir := t.TempDir()
+	base := []string{"--bootstrap", l.KafkaAddr(), "--connect", l.ConnectURL(),
+		"--state", "sqlite://" + filepath.Join(dir, "state.db"), "--vault", "file://" + filepath.Join(dir, "vault")}
+	run := func(ctx context.Context, stderr io.Writer, args ...string) (int, string) {
+		var out bytes.Buffer
+		return Main(ctx, append(append([]string{}, base...), args...), strings.NewReader(""), &out, stderr), out.String()
+	}
+	j := &journalLab{cc: connect.New(l.ConnectURL()), done: make(chan int, 1), errs: &syncBuffer{}}
+	j.run = func(args ...string) (int, string, string) {
+		var errb bytes.Buffer
+		code, out := run(context.Background(), &errb, args...)
+		return code, out, errb.String()
+	}
+	if _, err := j.cc.Create(context.Background(), connect.CreateRequest{Name: "src", Config: map[string]string{
+		"connector.class": scripted.SourceClass, scripted.KeyAdvance: "true",
+		scripted.KeyOffsets: `[{"partition":{"server":"db1"},"offset":{"txId":1,"lsn":100}}]`}}); err != nil {
+		t.Fatal(err)
+	}
+	var jctx context.Context
+	jctx, j.stop = context.WithCancel(context.Background())
+	t.Cleanup(j.stop)
+	go func() {
+		code, _ := run(jctx, j.errs, "offsets", "journal", "--poll", "50ms")
+		j.done <- code
+	}()
+	return j
+}
+
 // The journal commands end to end on the lab: `offsets journal` runs,
 // `offsets history` shows the timeline with an unaudited PATCH,
 // `offsets backup --at` stores the offsets of an earlier instant, which
 // verifies and holds exactly the value of that instant.
 func TestJournalCommandsOnLab(t *testing.T) {
-	l := testenv.LabWith(t, lab.Options{FlushInterval: 100 * time.Millisecond})
-	dir := t.TempDir()
-	base := []string{"--bootstrap", l.KafkaAddr(), "--connect", l.ConnectURL(),
-		"--state", "sqlite://" + filepath.Join(dir, "state.db"), "--vault", "file://" + filepath.Join(dir, "vault")}
-	run := func(args ...string) (int, string, string) {
-		var out, errb bytes.Buffer
-		code := Main(context.Background(), append(append([]string{}, base...), args...), strings.NewReader(""), &out, &errb)
-		return code, out.String(), errb.String()
-	}
-	ctx := context.Background()
-	cc := connect.New(l.ConnectURL())
-	if _, err := cc.Create(ctx, connect.CreateRequest{Name: "src", Config: map[string]string{
-		"connector.class": scripted.SourceClass, scripted.KeyAdvance: "true",
-		scripted.KeyOffsets: `[{"partition":{"server":"db1"},"offset":{"txId":1,"lsn":100}}]`}}); err != nil {
-		t.Fatal(err)
-	}
-	jctx, stop := context.WithCancel(ctx)
-	var jerr syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- Main(jctx, append(append([]string{}, base...), "offsets", "journal", "--poll", "50ms"), strings.NewReader(""), &bytes.Buffer{}, &jerr)
-	}()
+	j := startJournalLab(t)
+	run, cc, ctx := j.run, j.cc, context.Background()
 	time.Sleep(1500 * time.Millisecond)
 	mid := time.Now().UTC()
 	time.Sleep(1000 * time.Millisecond)
@@ -127,9 +150,9 @@ func TestJournalCommandsOnLab(t *testing.T) {
 		t.Errorf("monitor --once with a running journal: exit %d, stderr %s", code, errOut)
 	}
 	// An instant after what the journal has seen is refused once it stops.
-	stop()
-	if code := <-done; code != 0 {
-		t.Fatalf("journal exit %d: %s", code, jerr.String())
+	j.stop()
+	if code := <-j.done; code != 0 {
+		t.Fatalf("journal exit %d: %s", code, j.errs.String())
 	}
 	if code, _, errOut := run("offsets", "backup", "src", "--at", "2099-01-01T00:00:00Z"); code != 2 || !strings.Contains(errOut, "future") {
 		t.Errorf("future --at: exit %d %s", code, errOut)
@@ -144,28 +167,8 @@ func TestJournalCommandsOnLab(t *testing.T) {
 // through `plans apply` writes them, and the journal attributes that
 // write to the plan instead of flagging it.
 func TestRestoreToTimeOnLab(t *testing.T) {
-	l := testenv.LabWith(t, lab.Options{FlushInterval: 100 * time.Millisecond})
-	dir := t.TempDir()
-	base := []string{"--bootstrap", l.KafkaAddr(), "--connect", l.ConnectURL(),
-		"--state", "sqlite://" + filepath.Join(dir, "state.db"), "--vault", "file://" + filepath.Join(dir, "vault")}
-	run := func(args ...string) (int, string, string) {
-		var out, errb bytes.Buffer
-		code := Main(context.Background(), append(append([]string{}, base...), args...), strings.NewReader(""), &out, &errb)
-		return code, out.String(), errb.String()
-	}
-	ctx := context.Background()
-	cc := connect.New(l.ConnectURL())
-	if _, err := cc.Create(ctx, connect.CreateRequest{Name: "src", Config: map[string]string{
-		"connector.class": scripted.SourceClass, scripted.KeyAdvance: "true",
-		scripted.KeyOffsets: `[{"partition":{"server":"db1"},"offset":{"txId":1,"lsn":100}}]`}}); err != nil {
-		t.Fatal(err)
-	}
-	jctx, stop := context.WithCancel(ctx)
-	defer stop()
-	done := make(chan int, 1)
-	go func() {
-		done <- Main(jctx, append(append([]string{}, base...), "offsets", "journal", "--poll", "50ms"), strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
-	}()
+	j := startJournalLab(t)
+	run := j.run
 	time.Sleep(2500 * time.Millisecond)
 	at := time.Now().UTC().Add(-time.Second)
 	time.Sleep(500 * time.Millisecond)
@@ -222,6 +225,6 @@ func TestRestoreToTimeOnLab(t *testing.T) {
 	if byPlan == 0 {
 		t.Errorf("no journal entry attributed to plan %s writing %s", p.ID, want)
 	}
-	stop()
-	<-done
+	j.stop()
+	<-j.done
 }
