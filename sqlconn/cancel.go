@@ -99,7 +99,40 @@ func (c *killConn) kill() {
 		return // the server is gone too; nothing runs there any more
 	}
 	defer side.Close()
-	_, _ = side.(driver.ExecerContext).ExecContext(ctx, fmt.Sprintf("KILL QUERY %d", c.id), nil)
+	// A KILL QUERY that reaches the server before the statement started
+	// there is lost (it kills nothing), so kill until the thread no longer
+	// runs a query, within killTimeout.
+	for ctx.Err() == nil {
+		_, _ = side.(driver.ExecerContext).ExecContext(ctx, fmt.Sprintf("KILL QUERY %d", c.id), nil)
+		if !stillQuerying(ctx, side, c.id) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// stillQuerying reports whether connection id runs a statement now.
+func stillQuerying(ctx context.Context, side driver.Conn, id int64) bool {
+	rows, err := side.(driver.QueryerContext).QueryContext(ctx,
+		fmt.Sprintf("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = %d AND COMMAND = 'Query'", id), nil)
+	if err != nil {
+		return false
+	}
+	defer rows.Close()
+	dest := make([]driver.Value, 1)
+	if rows.Next(dest) != nil {
+		return false
+	}
+	switch v := dest[0].(type) {
+	case int64:
+		return v > 0
+	case []byte:
+		return string(v) != "0"
+	}
+	return false
 }
 
 func (c *killConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
