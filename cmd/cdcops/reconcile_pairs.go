@@ -45,21 +45,11 @@ type pairDefaults struct {
 	PartitionBy        string            `yaml:"partition_by"`
 }
 
+// pairEntry is one pair: the shared keys plus the tables it compares.
 type pairEntry struct {
-	Source             string            `yaml:"source"`
-	Sink               string            `yaml:"sink"`
-	Table              string            `yaml:"table"`
-	SinkTable          string            `yaml:"sink_table"`
-	Key                []string          `yaml:"key"`
-	Columns            []string          `yaml:"columns"`
-	ExcludeColumns     []string          `yaml:"exclude_columns"`
-	SourceWhere        string            `yaml:"source_where"`
-	SinkWhere          string            `yaml:"sink_where"`
-	TimestampPrecision string            `yaml:"timestamp_precision"`
-	Normalize          map[string]string `yaml:"normalize"`
-	Mode               string            `yaml:"mode"`
-	MaxDiffs           *int              `yaml:"max_diffs"`
-	PartitionBy        string            `yaml:"partition_by"`
+	pairDefaults `yaml:",inline"`
+	Table        string `yaml:"table"`
+	SinkTable    string `yaml:"sink_table"`
 }
 
 // pairsSummary is the one result of a --pairs run.
