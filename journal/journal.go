@@ -345,8 +345,3 @@ func (j *Journal) addKeys(ctx context.Context, recs []kafka.TailRecord) error {
 	}
 	return nil
 }
-
-// Topics lists the topics the journal tails.
-func (j *Journal) Topics() []string { return j.o.Topics }
-
-func (j *Journal) String() string { return fmt.Sprintf("journal of %v", j.o.Topics) }
