@@ -97,6 +97,12 @@ type Report struct {
 	Waits              []string         `json:"waits"`     // why it paused (first few)
 	Partitions         []Partition      `json:"partitions"`
 	Notes              []string         `json:"notes"`
+	// Incremental is present with Spec.Incremental: what was re-checked,
+	// what was reused and why that is sound.
+	Incremental *IncrementalReport `json:"incremental,omitempty"`
+	// Checkpoint is the state the next incremental run starts from (nil
+	// when the run stopped early); the caller stores it.
+	Checkpoint *Checkpoint `json:"-"`
 }
 
 // Total is the number of differing rows found.
@@ -155,6 +161,7 @@ func (r *Report) WriteTable(w io.Writer) {
 			fmt.Fprintf(w, "…\t%d more\t(raise --max-diffs, or 0 for all)\n", r.Total()-int64(len(r.Differences)))
 		}
 	}
+	r.Incremental.writeTable(w)
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note\t%s\n", n)
 	}

@@ -24,6 +24,7 @@ type engine struct {
 	rep      *Report
 	log      *slog.Logger
 	pending  []keyRange // differing small ranges waiting to be read (pushdown)
+	incr     *incr      // --incremental (incremental.go)
 }
 
 // Run compares the spec's source and sink tables and returns the report.
@@ -120,6 +121,12 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	for i := 0; i < p.nKeys; i++ {
 		e.col.keyNames = append(e.col.keyNames, p.cols[i].Name)
 	}
+	if s.Incremental != nil {
+		e.col.keepKeys = true // a range's verdict is whether rows in it differ
+		if err := e.incrPrepare(ctx); err != nil {
+			return nil, err
+		}
+	}
 
 	if s.Progress != nil {
 		done := make(chan struct{})
@@ -150,6 +157,8 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	switch {
 	case s.Keys != nil: // only the listed keys, read by key on both sides
 		err = e.compareKeys(ctx)
+	case s.Incremental != nil: // per-range state kept for the next run
+		err = e.incremental(ctx)
 	case mode == "stream": // both stream: merge-compare once, no aggregates needed
 		err = e.streamAll(ctx)
 	default:

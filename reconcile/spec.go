@@ -38,6 +38,7 @@ type Spec struct {
 	LoadPoll             time.Duration              // how often a paused run re-checks the load (default 1s)
 	DiffSink             func(Difference)           // receives every difference found (e.g. a JSONL writer)
 	Progress             func(rows, estimate int64) // called now and then: rows read so far, and the catalogs' estimate of the rows to read
+	Incremental          *Incremental               // re-check only what changed since the last run's checkpoint (incremental.go)
 	Logger               *slog.Logger
 	SourceName, SinkName string // labels for output; default the redacted DSNs
 }
@@ -89,6 +90,11 @@ func (s *Spec) validate() error {
 	}
 	if s.PartitionBy != "" {
 		if _, _, err := s.partition(); err != nil {
+			return err
+		}
+	}
+	if s.Incremental != nil {
+		if err := s.Incremental.validate(s); err != nil {
 			return err
 		}
 	}
