@@ -146,7 +146,7 @@ func (e *engine) sideAggs(ctx context.Context, s *side, bounds [][]string) ([]ag
 	if !s.push {
 		return s.streamAggs(ctx, keyRange{}, bounds, e.cmp)
 	}
-	if ints, ok := intBounds(e, bounds); ok {
+	if ints, ok := intBounds(e, bounds); ok && len(ints) > 0 {
 		if expr, ok := s.d.BucketExpr(s.keyOrd[0], ints); ok {
 			m, err := s.groupChecksum(ctx, expr)
 			if err != nil {
@@ -363,7 +363,10 @@ func (e *engine) rangeCounts(ctx context.Context, rs []RangeState) ([][2]int64, 
 	g, gctx := errgroup.WithContext(ctx)
 	for si, s := range []*side{e.src, e.dst} {
 		g.Go(func() error {
-			expr, ok := s.d.BucketExpr(s.keyOrd[0], ints)
+			expr, ok := "0", true // one range: no bounds to place keys between
+			if len(ints) > 0 {
+				expr, ok = s.d.BucketExpr(s.keyOrd[0], ints)
+			}
 			if !ok {
 				return fmt.Errorf("%s: no bucket expression for range counts", s.name)
 			}

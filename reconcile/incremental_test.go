@@ -86,8 +86,14 @@ func waitDeletes(t *testing.T, db *sqlconn.DB, table string, n int64) {
 }
 
 func TestIncremental(t *testing.T) {
+	for _, mode := range []string{"stream", "pushdown"} {
+		t.Run(mode, func(t *testing.T) { testIncremental(t, mode) })
+	}
+}
+
+func testIncremental(t *testing.T, mode string) {
 	pg, my, p, m := incrDBs(t)
-	base := Spec{Source: pg, Sink: my, Table: "items", Mode: "stream", MaxDiffs: 0}
+	base := Spec{Source: pg, Sink: my, Table: "items", Mode: mode, MaxDiffs: 0}
 	in := Incremental{UpdatedColumn: "updated_at", Margin: time.Minute, RangeRows: 50}
 
 	first := runIncr(t, base, in)

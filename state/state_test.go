@@ -56,3 +56,40 @@ func TestOpenRejectsUnsupportedURL(t *testing.T) {
 		t.Fatal("expected an error for redis://")
 	}
 }
+
+// Checkpoints: the newest of a pair is returned, other pairs are apart,
+// and only the newest few of a pair are kept.
+func TestCheckpoints(t *testing.T) {
+	for name, url := range map[string]func(testing.TB) string{"sqlite": testenv.SQLite, "postgres": testenv.Postgres} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st, err := state.Open(ctx, url(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if b, err := st.LatestCheckpoint(ctx, "a"); err != nil || b != nil {
+				t.Fatalf("empty store: %q, %v", b, err)
+			}
+			t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+			for i := range 5 {
+				if err := st.AddCheckpoint(ctx, "a", t0.Add(time.Duration(i)*time.Minute), i == 0, []byte(`{"n":`+string(rune('0'+i))+`}`)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := st.AddCheckpoint(ctx, "b", t0, true, []byte(`{"n":9}`)); err != nil {
+				t.Fatal(err)
+			}
+			if b, err := st.LatestCheckpoint(ctx, "a"); err != nil || string(b) != `{"n":4}` {
+				t.Fatalf("latest of a: %q, %v", b, err)
+			}
+			if b, err := st.LatestCheckpoint(ctx, "b"); err != nil || string(b) != `{"n":9}` {
+				t.Fatalf("latest of b: %q, %v", b, err)
+			}
+			n, err := st.CountCheckpoints(ctx, "a")
+			if err != nil || n != 3 {
+				t.Fatalf("checkpoints kept for a: %d, %v; want 3", n, err)
+			}
+		})
+	}
+}

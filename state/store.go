@@ -89,6 +89,8 @@ var migrations = []string{
 	journalGapsTable,
 	journalRunsTable,
 	journalSegmentsTable,
+	checkpointsTable,
+	`CREATE INDEX reconcile_checkpoints_pair ON reconcile_checkpoints (pair, id)`,
 }
 
 // CheckURL says whether url names a kind of state store cdcops supports,

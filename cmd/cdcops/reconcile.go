@@ -35,6 +35,7 @@ type reconcileOptions struct {
 	diffFile               string
 	pairs                  string
 	record                 bool
+	incr                   incrementalOptions
 }
 
 func newReconcileCmd(g *globals) *cobra.Command {
@@ -62,6 +63,7 @@ See docs/reconcile.md for every option and the JSON schema.`,
   cdcops reconcile --source … --sink … --table events --partition-by created_at:day --settle 30s --diff-file diffs.jsonl
   cdcops reconcile --pairs pairs.yaml -o json
   cdcops reconcile --source … --sink … --table orders --max-load 8 --rows-per-second 50000
+  cdcops reconcile --source … --sink … --table orders --incremental --updated-column updated_at --full-every 24h
   cdcops reconcile history --table orders`,
 		Args: exactArgs(0, "no arguments (use flags)"),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runReconcile(cmd.Context(), g, opts) },
@@ -102,6 +104,7 @@ func reconcileFlags(fs *pflag.FlagSet, o *reconcileOptions) {
 	fs.StringVar(&o.diffFile, "diff-file", "", "write every differing row to this file: JSON lines, or CSV when it ends in .csv")
 	fs.StringVar(&o.pairs, "pairs", "", "YAML file listing table pairs to reconcile in parallel")
 	fs.BoolVar(&o.record, "record", true, "record the run in the state store (--state)")
+	incrementalFlags(fs, &o.incr)
 	flagRange(fs, "float-digits", 1, "17")
 }
 
@@ -117,6 +120,13 @@ func (o *reconcileOptions) spec() (reconcile.Spec, error) {
 		MaxLoad: o.maxLoad, RowsPerSecond: o.rowsPerSecond,
 	}
 	if err := columnsConflict(o.columns, o.exclude); err != nil {
+		return s, err
+	}
+	var err error
+	if s.Incremental, err = o.incr.incremental(nil, "", "", "", nil); err != nil {
+		return s, err
+	}
+	if err := o.incrNeedsRecord(s); err != nil {
 		return s, err
 	}
 	if o.sourceWhere != "" {
@@ -157,6 +167,9 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 		return err
 	}
 	defer out.close()
+	if err := out.loadCheckpoint(ctx, &spec); err != nil {
+		return err
+	}
 	keys := &runKeys{}
 	spec.DiffSink = out.sink(keys, "")
 	var rows, estimate atomic.Int64
@@ -173,6 +186,7 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 		return err
 	}
 	out.recordRun(ctx, started, rep, keys)
+	out.saveCheckpoint(ctx, spec, rep)
 	if err := g.print(rep, rep.WriteTable); err != nil {
 		return err
 	}

@@ -43,6 +43,11 @@ type pairDefaults struct {
 	Mode               string            `yaml:"mode"`
 	MaxDiffs           *int              `yaml:"max_diffs"`
 	PartitionBy        string            `yaml:"partition_by"`
+	Incremental        *bool             `yaml:"incremental"`
+	UpdatedColumn      string            `yaml:"updated_column"`
+	UpdatedMargin      string            `yaml:"updated_margin"`
+	FullEvery          string            `yaml:"full_every"`
+	CountRanges        *bool             `yaml:"count_ranges"`
 }
 
 // pairEntry is one pair: the shared keys plus the tables it compares.
@@ -131,6 +136,13 @@ func pairSpec(pf *pairsFile, p pairEntry, o *reconcileOptions) (reconcile.Spec, 
 			s.Normalize[k] = v
 		}
 	}
+	if s.Incremental, err = o.incr.incremental(firstBool(p.Incremental, d.Incremental), first(p.UpdatedColumn, d.UpdatedColumn),
+		first(p.UpdatedMargin, d.UpdatedMargin), first(p.FullEvery, d.FullEvery), firstBool(p.CountRanges, d.CountRanges)); err != nil {
+		return s, fmt.Errorf("pair %s: %w", p.Table, err)
+	}
+	if err := o.incrNeedsRecord(s); err != nil {
+		return s, err
+	}
 	if s.Source == "" || s.Sink == "" {
 		return s, cdcops.Errorf(cdcops.EINVALID, "set source: and sink: in the pairs file (top level or per pair) or pass --source/--sink",
 			"pair %s has no source or sink DSN", p.Table)
@@ -142,6 +154,15 @@ func pairSpec(pf *pairsFile, p pairEntry, o *reconcileOptions) (reconcile.Spec, 
 		return s, fmt.Errorf("pair %s: %w", p.Table, err)
 	}
 	return s, nil
+}
+
+func firstBool(vals ...*bool) *bool {
+	for _, v := range vals {
+		if v != nil {
+			return v
+		}
+	}
+	return nil
 }
 
 func firstList(lists ...[]string) []string {
@@ -192,9 +213,14 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 			keys := &runKeys{}
 			spec.DiffSink = out.sink(keys, spec.Table)
 			started := time.Now()
-			rep, err := reconcile.Run(ctx, spec)
+			err := out.loadCheckpoint(ctx, &spec)
+			var rep *reconcile.Report
+			if err == nil {
+				rep, err = reconcile.Run(ctx, spec)
+			}
 			if err == nil {
 				out.recordRun(ctx, started, rep, keys)
+				out.saveCheckpoint(ctx, spec, rep)
 			}
 			sum.Results[i], errs[i] = rep, err
 			return nil
