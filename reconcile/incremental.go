@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/reconcile/dialect"
 )
@@ -119,6 +121,10 @@ type incr struct {
 	bounds [][]byte // encoded lower bounds of ranges 1.. (Prev's plan)
 }
 
+// rechecks says whether this run re-checks from a checkpoint (so needs no
+// mode measurement); false without --incremental.
+func (x *incr) rechecks() bool { return x != nil && !x.full }
+
 // incrPrepare resolves the updated_at column on both sides, reads the
 // watermarks and catalog facts, and decides between a full check and a
 // re-check. It runs before anything is compared, so a bad column is
@@ -156,43 +162,64 @@ func (e *engine) incrPrepare(ctx context.Context) error {
 	if x.col[1].Name != x.col[0].Name {
 		x.rep.UpdatedColumn += ":" + x.col[1].Name
 	}
+	start := time.Now()
+	var warns [2][]string
+	g, gctx := errgroup.WithContext(ctx)
 	for i, s := range []*side{e.src, e.dst} {
-		w, args := s.pred(keyRange{})
-		mx, future, nulls, err := x.ct[i].MaxChanged(ctx, s.conn, s.from, w, args, x.col[i])
-		s.queries.Add(1)
-		if err != nil {
-			return s.queryErr("updated_at watermark", err)
-		}
-		x.max[i] = mx
-		if future > 0 {
-			x.rep.Warnings = append(x.rep.Warnings, fmt.Sprintf("%d %s rows have %s more than a day in the future; they are re-checked every run and do not move the watermark", future, s.name, x.col[i].Name))
-		}
-		if nulls > 0 {
-			x.rep.Warnings = append(x.rep.Warnings, fmt.Sprintf("%d %s rows have no %s (NULL): changes to them are invisible to the re-check until the next full check", nulls, s.name, x.col[i].Name))
-		}
-		indexed, err := x.ct[i].LeadingIndex(ctx, s.conn, s.table.Ref, x.col[i])
-		s.queries.Add(1)
-		if err != nil {
-			return s.queryErr("index lookup", err)
-		}
-		if !indexed {
-			x.rep.Warnings = append(x.rep.Warnings, fmt.Sprintf("%s column %s has no index: finding the changed rows scans the whole %s table; add one (CREATE INDEX ON %s (%s))",
-				s.name, x.col[i].Name, s.name, s.table.Ref, x.col[i].Name))
-		}
-		n, ok, err := x.ct[i].Deletes(ctx, s.conn, s.table.Ref)
-		s.queries.Add(1)
-		if err != nil {
-			return s.queryErr("delete statistics", err)
-		}
-		x.dels[i] = -1
-		if ok {
-			x.dels[i] = n
-		}
+		g.Go(func() error {
+			var err error
+			warns[i], err = e.incrFacts(gctx, i, s)
+			return err
+		})
 	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	x.rep.Warnings = append(append(x.rep.Warnings, warns[0]...), warns[1]...)
+	e.log.Debug("incremental: watermarks and catalog", "source", x.max[0], "sink", x.max[1], "took", time.Since(start))
 	x.spec = e.fingerprint()
 	x.full, x.rep.Reason = e.incrDecide()
 	x.rep.Full = x.full
 	return nil
+}
+
+// incrFacts reads one side's watermark, future-dated and NULL counts,
+// index and delete statistics (both sides run this at once).
+func (e *engine) incrFacts(ctx context.Context, i int, s *side) ([]string, error) {
+	x := e.incr
+	var warns []string
+	w, args := s.pred(keyRange{})
+	mx, future, nulls, err := x.ct[i].MaxChanged(ctx, s.conn, s.from, w, args, x.col[i])
+	s.queries.Add(1)
+	if err != nil {
+		return nil, s.queryErr("updated_at watermark", err)
+	}
+	x.max[i] = mx
+	if future > 0 {
+		warns = append(warns, fmt.Sprintf("%d %s rows have %s more than a day in the future; they are re-checked every run and do not move the watermark", future, s.name, x.col[i].Name))
+	}
+	if nulls > 0 {
+		warns = append(warns, fmt.Sprintf("%d %s rows have no %s (NULL): changes to them are invisible to the re-check until the next full check", nulls, s.name, x.col[i].Name))
+	}
+	indexed, err := x.ct[i].LeadingIndex(ctx, s.conn, s.table.Ref, x.col[i])
+	s.queries.Add(1)
+	if err != nil {
+		return nil, s.queryErr("index lookup", err)
+	}
+	if !indexed {
+		warns = append(warns, fmt.Sprintf("%s column %s has no index: finding the changed rows scans the whole %s table; add one (CREATE INDEX ON %s (%s))",
+			s.name, x.col[i].Name, s.name, s.table.Ref, x.col[i].Name))
+	}
+	n, ok, err := x.ct[i].Deletes(ctx, s.conn, s.table.Ref)
+	s.queries.Add(1)
+	if err != nil {
+		return nil, s.queryErr("delete statistics", err)
+	}
+	x.dels[i] = -1
+	if ok {
+		x.dels[i] = n
+	}
+	return warns, nil
 }
 
 // incrDecide says whether this run must compare every range, and why.
@@ -284,7 +311,7 @@ func digest(a agg) string {
 		return ""
 	}
 	sum := sha256.Sum256([]byte(a.Hi + "/" + a.Lo))
-	return hex.EncodeToString(sum[:8])
+	return hex.EncodeToString(sum[:6])
 }
 
 // writeTable adds the incremental lines to the human report.

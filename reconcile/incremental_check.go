@@ -15,12 +15,12 @@ import (
 )
 
 const (
-	defaultRangeRows = 100
-	maxStoredRanges  = 100_000 // a checkpoint of ~100k ranges is a few MB
+	defaultRangeRows = 50
+	maxStoredRanges  = 200_000 // a checkpoint of 200k ranges is about 15 MB of JSON
 	// A re-check that would read more than this share of the table is
 	// no cheaper than a full check.
 	maxRecheckShare = 0.25
-	recheckBatch    = 256 // ranges read back in one query per side
+	recheckBatch    = 128 // ranges read back in one query per side (MariaDB scans the table past a few hundred)
 )
 
 // incremental runs the full check or the re-check incrPrepare chose and
@@ -33,6 +33,13 @@ func (e *engine) incremental(ctx context.Context) error {
 		ranges, err = e.incrRecheck(ctx)
 	}
 	if err == nil && ranges == nil { // a full check, chosen up front or by the re-check
+		if !x.full { // the mode was not measured for a re-check
+			var mode, reason string
+			if mode, reason, err = e.chooseMode(ctx); err != nil {
+				return err
+			}
+			e.rep.Mode, e.rep.ModeReason = mode, reason
+		}
 		x.full, x.rep.Full = true, true
 		ranges, err = e.incrFull(ctx)
 	}
@@ -231,6 +238,7 @@ func (e *engine) incrRecheck(ctx context.Context) ([]RangeState, error) {
 	}
 	limit := max(int64(float64(total)*maxRecheckShare)/int64(max(e.rangeRows(total), 1)), 1000)
 	x.rep.Since = SideTexts{prev.Watermark[0], prev.Watermark[1]}
+	start := time.Now()
 	var changed [2][][]string
 	g, gctx := errgroup.WithContext(ctx)
 	for i, s := range []*side{e.src, e.dst} {
@@ -242,6 +250,7 @@ func (e *engine) incrRecheck(ctx context.Context) ([]RangeState, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	e.log.Debug("incremental: changed keys", "source", len(changed[0]), "sink", len(changed[1]), "took", time.Since(start))
 	x.rep.ChangedRows = SideCount{int64(len(changed[0])), int64(len(changed[1]))}
 	if int64(len(changed[0])) > limit || int64(len(changed[1])) > limit {
 		x.rep.Reason = fmt.Sprintf("more than %d rows changed since the checkpoint: a full check is as cheap as re-reading their ranges", limit)
@@ -297,11 +306,13 @@ func (e *engine) incrRecheck(ctx context.Context) ([]RangeState, error) {
 		idx = append(idx, i)
 	}
 	sort.Ints(idx)
-	for start := 0; start < len(idx); start += recheckBatch {
-		if err := e.recheckRanges(ctx, out, idx[start:min(start+recheckBatch, len(idx))]); err != nil {
+	start = time.Now()
+	for from := 0; from < len(idx); from += recheckBatch {
+		if err := e.recheckRanges(ctx, out, idx[from:min(from+recheckBatch, len(idx))]); err != nil {
 			return nil, err
 		}
 	}
+	e.log.Debug("incremental: ranges re-read", "ranges", len(idx), "rows", rows, "took", time.Since(start))
 	e.settleVerdicts(out, touched)
 	x.rep.RangesRechecked = len(idx)
 	x.rep.RangesReused = len(out) - len(idx)

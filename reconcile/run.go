@@ -145,12 +145,15 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 		}()
 	}
 	mode, reason := "stream", fmt.Sprintf("key filter: %d keys read by key on both sides", len(s.Keys))
-	if s.Keys == nil {
+	if s.Keys == nil && !e.incr.rechecks() {
 		if mode, reason, err = e.chooseMode(ctx); err != nil {
 			return nil, err
 		}
 	} else {
 		e.rep.SourceMode, e.rep.SinkMode = "stream", "stream"
+		if s.Keys == nil {
+			reason = "incremental re-check: the changed ranges are read in key order on both sides"
+		}
 	}
 	e.rep.Mode, e.rep.ModeReason = mode, reason
 	e.log.Debug("reconcile", "mode", mode, "reason", reason, "source_sql", e.src.row)
