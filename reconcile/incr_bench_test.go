@@ -242,6 +242,16 @@ func BenchmarkIncremental(b *testing.B) {
 			re.SourceRows, plain.Mode, fullTook.Seconds(), baseTook.Seconds(), reTook.Seconds(), ratio, goal, x.RangesRechecked, x.RangesReused,
 			x.ChangedRows.Source, x.ChangedRows.Sink, re.RowsRead, re.BytesMoved.Source, re.BytesMoved.Sink, len(body)>>10, marshal.Round(time.Millisecond), verdict, loadAvg())
 		b.ReportMetric(ratio, "x-full-run")
+		// The same re-check counting every range on both sides (what a
+		// source delete seen in PostgreSQL's statistics, or --count-ranges,
+		// costs).
+		in.CountRanges = true
+		counted := map[string]string{}
+		cr, crTook := e.run(b, in, counted)
+		if len(counted) != changes || !cr.Incremental.RangesCounted || cr.Incremental.Full {
+			b.Errorf("re-check with range counts: full=%v counted=%v found %d differences, want %d", cr.Incremental.Full, cr.Incremental.RangesCounted, len(counted), changes)
+		}
+		fmt.Printf("incremental  with --count-ranges: re-check=%.2fs ratio=%.3f found=%d (%s)\n", crTook.Seconds(), crTook.Seconds()/fullTook.Seconds(), len(counted), loadAvg())
 		e.reset(b)
 	}
 }

@@ -2,6 +2,8 @@ package reconcile
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -62,6 +64,19 @@ func runIncr(t *testing.T, s Spec, in Incremental) *Report {
 	if rep.Incremental == nil || rep.Checkpoint == nil {
 		t.Fatalf("incremental run left no incremental report or checkpoint: %+v", rep)
 	}
+	// The next run gets the checkpoint back as the state store keeps it.
+	body, err := rep.Checkpoint.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := DecodeCheckpoint(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cp, rep.Checkpoint) {
+		t.Fatalf("checkpoint changed through its stored form")
+	}
+	rep.Checkpoint = cp
 	return rep
 }
 
@@ -229,6 +244,42 @@ func testIncremental(t *testing.T, mode string) {
 			}
 		}
 	})
+}
+
+// The compact range text survives keys holding its own separators.
+func TestCheckpointJSON(t *testing.T) {
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	in := Checkpoint{Version: 1, Spec: "s", At: at, LastFull: at, RunsSinceFull: 2, Watermark: [2]string{"2026-12-01 10:00:00", ""}, Deletes: [2]int64{5, -1},
+		Ranges: []RangeState{
+			{N: [2]int64{3, 3}, Sum: [2]string{"ab", "ab"}},
+			{Lo: []string{"a b", "x\n1:2"}, N: [2]int64{0, 1}, Sum: [2]string{"", "cd"}, D: true},
+			{Lo: []string{"", "="}, N: [2]int64{2, 2}, Sum: [2]string{"ef", "01"}},
+		}}
+	in.Ranges[1].Lo[1] = "x\n1:2 \n"
+	body, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out Checkpoint
+	if err := json.Unmarshal(body, &out); err != nil {
+		t.Fatalf("%v\n%s", err, body)
+	}
+	if !reflect.DeepEqual(in, out) {
+		t.Fatalf("round trip:\n%+v\n%+v", in, out)
+	}
+	enc, err := in.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, form := range [][]byte{enc, body} {
+		dec, err := DecodeCheckpoint(form)
+		if err != nil || !reflect.DeepEqual(in, *dec) {
+			t.Fatalf("stored form %q: %v\n%+v", form, err, dec)
+		}
+	}
+	if err := json.Unmarshal([]byte(`{"ranges":"1 1 - - 0 1 9:ab\n"}`), &out); err == nil {
+		t.Fatal("a truncated key was accepted")
+	}
 }
 
 func hasText(list []string, sub string) bool {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strconv"
@@ -76,20 +75,24 @@ func (r *runOutputs) loadCheckpoint(ctx context.Context, spec *reconcile.Spec) e
 			return nil // no store yet: nothing to load, and a refused run must not create one
 		}
 	}
+	start := time.Now()
 	store, err := r.openStore(ctx)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		r.g.log.Debug("incremental: checkpoint loaded", "table", spec.Table, "took", time.Since(start))
+	}()
 	body, err := store.LatestCheckpoint(ctx, reconcile.PairID(*spec))
 	if err != nil || body == nil {
 		return err
 	}
-	var cp reconcile.Checkpoint
-	if err := json.Unmarshal(body, &cp); err != nil {
+	cp, err := reconcile.DecodeCheckpoint(body)
+	if err != nil {
 		r.g.log.Warn("unreadable reconcile checkpoint; running a full check", "table", spec.Table, "err", err)
 		return nil
 	}
-	spec.Incremental.Prev = &cp
+	spec.Incremental.Prev = cp
 	return nil
 }
 
@@ -100,7 +103,11 @@ func (r *runOutputs) saveCheckpoint(ctx context.Context, spec reconcile.Spec, re
 	if spec.Incremental == nil || rep.Checkpoint == nil {
 		return
 	}
-	body, err := json.Marshal(rep.Checkpoint)
+	start := time.Now()
+	defer func() {
+		r.g.log.Debug("incremental: checkpoint stored", "table", spec.Table, "took", time.Since(start))
+	}()
+	body, err := rep.Checkpoint.Encode()
 	if err == nil {
 		var store *state.Store
 		if store, err = r.openStore(ctx); err == nil {
