@@ -20,8 +20,12 @@ const (
 	// A re-check that would read more than this share of the table is
 	// no cheaper than a full check.
 	maxRecheckShare = 0.25
-	recheckBatch    = 128 // ranges read back in one query per side (MariaDB scans the table past a few hundred)
 )
+
+// recheckBatch is how many ranges one query reads back (PostgreSQL's
+// planning and MariaDB's range optimiser slow down sharply past a few
+// hundred ORed ranges); a variable so a test can make batches tiny.
+var recheckBatch = 128
 
 // incremental runs the full check or the re-check incrPrepare chose and
 // leaves the next checkpoint in the report.
@@ -312,10 +316,8 @@ func (e *engine) incrRecheck(ctx context.Context) ([]RangeState, error) {
 	}
 	sort.Ints(idx)
 	start = time.Now()
-	for from := 0; from < len(idx); from += recheckBatch {
-		if err := e.recheckRanges(ctx, out, idx[from:min(from+recheckBatch, len(idx))]); err != nil {
-			return nil, err
-		}
+	if err := e.recheckRanges(ctx, out, idx); err != nil {
+		return nil, err
 	}
 	e.log.Debug("incremental: ranges re-read", "ranges", len(idx), "rows", rows, "took", time.Since(start))
 	e.settleVerdicts(out, touched)
@@ -408,8 +410,8 @@ func (e *engine) rangeCounts(ctx context.Context, rs []RangeState) ([][2]int64, 
 	return out, g.Wait()
 }
 
-// recheckRanges reads the ranges idx (ascending) on both sides in one
-// query each, merge-compares them and stores their new counts and sums.
+// recheckRanges reads the ranges idx (ascending) on both sides,
+// merge-compares them and stores their new counts and sums.
 func (e *engine) recheckRanges(ctx context.Context, rs []RangeState, idx []int) error {
 	krs := make([]keyRange, len(idx))
 	for j, i := range idx {
@@ -467,11 +469,23 @@ func (e *engine) teeSums(ctx context.Context, s *side, krs []keyRange, out chan<
 			his[j] = encodeKey(r.Hi)
 		}
 	}
+	// recheckBatch ranges per query, one query after the other: the rows
+	// stay in key order, and each side goes at its own pace.
+	j := 0
+	for from := 0; from < len(krs); from += recheckBatch {
+		if err := e.teeBatch(ctx, s, krs[from:min(from+recheckBatch, len(krs))], his, sums, &j, out); err != nil {
+			return nil, err
+		}
+	}
+	return sums, nil
+}
+
+// teeBatch is one query of teeSums; j is the range the last row fell in.
+func (e *engine) teeBatch(ctx context.Context, s *side, krs []keyRange, his [][]byte, sums []rangeSum, j *int, out chan<- []srow) error {
 	inner := make(chan []srow, 8)
 	errc := make(chan error, 1)
 	go func() { errc <- s.produce(ctx, keyRange{Or: krs}, e.cmp, inner) }()
 	var sendErr error
-	j := 0
 	for batch := range inner {
 		if sendErr != nil {
 			continue // drain until the producer stops
@@ -486,13 +500,13 @@ func (e *engine) teeSums(ctx context.Context, s *side, krs []keyRange, out chan<
 			start := len(arena)
 			arena = append(arena, row.text...)
 			cp[k] = srow{text: arena[start:len(arena):len(arena)], keyLen: row.keyLen, dup: row.dup}
-			for j < len(krs)-1 && his[j] != nil && e.cmp.compare(row.key(), his[j]) >= 0 {
-				j++
+			for *j < len(sums)-1 && his[*j] != nil && e.cmp.compare(row.key(), his[*j]) >= 0 {
+				*j++
 			}
 			hi, lo := dialect.Halves(row.text)
-			sums[j].n++
-			sums[j].hi.Add(hi)
-			sums[j].lo.Add(lo)
+			sums[*j].n++
+			sums[*j].hi.Add(hi)
+			sums[*j].lo.Add(lo)
 		}
 		select {
 		case out <- cp:
@@ -501,9 +515,9 @@ func (e *engine) teeSums(ctx context.Context, s *side, krs []keyRange, out chan<
 		}
 	}
 	if err := <-errc; err != nil {
-		return nil, err
+		return err
 	}
-	return sums, sendErr
+	return sendErr
 }
 
 // incrExplain writes why what was skipped is sound, and what it misses.

@@ -104,6 +104,11 @@ func TestIncremental(t *testing.T) {
 	for _, mode := range []string{"stream", "pushdown"} {
 		t.Run(mode, func(t *testing.T) { testIncremental(t, mode) })
 	}
+	t.Run("ranges read back three per query", func(t *testing.T) {
+		defer func(n int) { recheckBatch = n }(recheckBatch)
+		recheckBatch = 3
+		testIncremental(t, "stream")
+	})
 }
 
 func testIncremental(t *testing.T, mode string) {
@@ -223,6 +228,13 @@ func testIncremental(t *testing.T, mode string) {
 		again := runIncr(t, base, in)
 		if got := found(again); got != want || again.Incremental.Full {
 			t.Fatalf("second re-check found %q (full=%v), want %q again", got, again.Incremental.Full, want)
+		}
+		// The counts the re-check stored per range are the true ones:
+		// counting every range finds no other range to re-read.
+		counted := in
+		counted.CountRanges = true
+		if c := runIncr(t, base, counted); !c.Incremental.RangesCounted || c.Incremental.RangesRechecked != again.Incremental.RangesRechecked || found(c) != want {
+			t.Fatalf("with range counts: counted=%v re-checked %d ranges (without counts %d), found %q", c.Incremental.RangesCounted, c.Incremental.RangesRechecked, again.Incremental.RangesRechecked, found(c))
 		}
 		// A repair that restores the old updated_at also lowers the sink's
 		// largest one: the next run is a full check (stale watermark).
