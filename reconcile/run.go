@@ -67,10 +67,18 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	// Open and describe both sides in parallel.
 	// Open and describe both sides in parallel; report the source's error
 	// first so the message does not depend on which side was faster.
+	bud := newBudget(s)
+	if err := bud.waitWindow(ctx); err != nil { // before anything is held open
+		return nil, err
+	}
 	sides := [2]*side{}
 	var errs [2]error
 	var wg sync.WaitGroup
-	for i, dsn := range []string{s.Source, s.Sink} {
+	srcDSN := s.Source
+	if s.SourceReplica != "" { // read there instead; --source only names the primary
+		srcDSN = s.SourceReplica
+	}
+	for i, dsn := range []string{srcDSN, s.Sink} {
 		name, table := "source", s.Table
 		if i == 1 {
 			name, table = "sink", s.SinkTable
@@ -84,6 +92,11 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 				return
 			}
 			sides[i] = sd
+			if i == 0 && s.SourceReplica != "" {
+				if errs[i] = sd.openReplica(ctx); errs[i] != nil {
+					return
+				}
+			}
 			if err := sd.begin(ctx); err != nil {
 				errs[i] = err
 				return
@@ -103,8 +116,7 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 		}
 	}
 	e.src, e.dst = sides[0], sides[1]
-	e.src.budget = newBudget(s)
-	e.dst.budget = e.src.budget
+	e.src.budget, e.dst.budget = bud, bud
 	p, err := makePlan(s, e.src.table, e.dst.table)
 	if err != nil {
 		return nil, err
@@ -155,17 +167,17 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	default:
 		err = e.pushdown(ctx)
 	}
-	if err != nil && !errors.Is(err, errStop) {
+	if err != nil && !errors.Is(err, errStop) && !e.windowClosed(err) {
 		return nil, err
 	}
-	if s.PartitionBy != "" {
+	if s.PartitionBy != "" && !e.rep.WindowClosed {
 		if e.rep.StoppedEarly {
 			e.rep.Notes = append(e.rep.Notes, "--partition-by skipped: the run stopped at --stop-after")
 		} else if err := e.partitions(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if s.Settle > 0 && e.rep.Total() > 0 {
+	if s.Settle > 0 && e.rep.Total() > 0 && !e.rep.WindowClosed {
 		if err := e.settle(ctx); err != nil {
 			return nil, err
 		}
@@ -174,6 +186,7 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	e.rep.RowsRead = e.src.rows.Load() + e.dst.rows.Load()
 	e.rep.BytesMoved = SideBytes{Source: e.src.net.total(), Sink: e.dst.net.total()}
 	e.src.budget.report(e.rep)
+	e.reportReplica()
 	e.rep.Equal = e.rep.Total() == 0 && e.rep.SourceRows == e.rep.SinkRows
 	for _, pt := range e.rep.Partitions {
 		e.rep.Equal = e.rep.Equal && pt.Equal

@@ -37,8 +37,9 @@ type side struct {
 	rawCanon []dialect.Canonicalizer
 	queries  atomic.Int64
 	rows     atomic.Int64
-	net      *meter  // bytes moved over the network
-	budget   *budget // nil: no load budget
+	net      *meter   // bytes moved over the network
+	budget   *budget  // nil: no load budget
+	replica  *replica // nil: not read from a replica
 }
 
 func openSide(ctx context.Context, name, dsn string) (*side, error) {
