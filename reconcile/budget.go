@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -162,7 +163,7 @@ func (b *budget) over(ctx context.Context, s *side) (string, error) {
 			return "", err
 		}
 		if v > b.maxLoad {
-			return fmt.Sprintf("%s: %s %.0f > --max-load %g", s.name, what, v, b.maxLoad), nil
+			return fmt.Sprintf("%s: %s above --max-load %g (now %.0f)", s.name, what, b.maxLoad, v), nil
 		}
 	}
 	if b.maxLag > 0 && s.replica != nil {
@@ -173,17 +174,26 @@ func (b *budget) over(ctx context.Context, s *side) (string, error) {
 		// An unknown lag (replication stopped) does not pause: reading
 		// does not make it worse, and the report shows the state.
 		if known && lag > b.maxLag {
-			return fmt.Sprintf("%s: replica lag %s > --max-replica-lag %s", s.name, lag.Round(time.Millisecond), b.maxLag), nil
+			return fmt.Sprintf("%s: replica lag above --max-replica-lag %s (now %s)", s.name, b.maxLag, lag.Round(time.Millisecond)), nil
 		}
 	}
 	return "", nil
 }
 
+// note counts a wait. Reasons are kept by kind (the text before " (now"),
+// the latest figure winning, so a long wait for one cause is one line.
 func (b *budget) note(d time.Duration, why string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.waited += d
-	if len(b.reasons) < 10 && (len(b.reasons) == 0 || b.reasons[len(b.reasons)-1] != why) {
+	kind, _, _ := strings.Cut(why, " (now")
+	for i, r := range b.reasons {
+		if k, _, _ := strings.Cut(r, " (now"); k == kind {
+			b.reasons[i] = why
+			return
+		}
+	}
+	if len(b.reasons) < 10 {
 		b.reasons = append(b.reasons, why)
 	}
 }

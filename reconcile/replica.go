@@ -228,7 +228,7 @@ func (e *engine) reportReplica() {
 	}
 	lag := "an unknown time"
 	if st.LagMS != nil {
-		lag = (time.Duration(max(*st.LagMS, st.MaxLagMS)) * time.Millisecond).String()
+		lag = (time.Duration(*st.LagMS) * time.Millisecond).String()
 	}
-	e.rep.Notes = append(e.rep.Notes, fmt.Sprintf("the source was read from a replica %s behind its primary: differences in rows changed on the primary within that time may be replication delay, not drift", lag))
+	e.rep.Notes = append(e.rep.Notes, fmt.Sprintf("the source was read from a replica %s behind its primary when the snapshot was taken: differences in rows changed on the primary within that time may be replication delay, not drift", lag))
 }
