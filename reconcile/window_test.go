@@ -42,7 +42,7 @@ func TestWindowsAt(t *testing.T) {
 		{[]string{"Mon-Fri 01:00-05:00 Europe/Berlin"}, at("2026-12-07 00:30", berlin), false, at("2026-12-07 01:00", berlin)},
 		{[]string{"Mon-Fri 01:00-05:00 Europe/Berlin"}, at("2026-12-07 01:00", berlin), true, at("2026-12-07 05:00", berlin)},
 		{[]string{"Mon-Fri 01:00-05:00 Europe/Berlin"}, at("2026-12-07 05:00", berlin), false, at("2026-12-08 01:00", berlin)},
-		{[]string{"Mon-Fri 01:00-05:00 Europe/Berlin"}, at("2026-12-11 06:00", berlin), false, at("2026-12-14 01:00", berlin)}, // Friday → Monday
+		{[]string{"Mon-Fri 01:00-05:00 Europe/Berlin"}, at("2026-12-11 06:00", berlin), false, at("2026-12-14 01:00", berlin)},  // Friday → Monday
 		{[]string{"Mon-Fri 01:00-05:00 Europe/Berlin"}, at("2026-12-07 00:30", time.UTC), true, at("2026-12-07 05:00", berlin)}, // 01:30 in Berlin
 		// Overnight: opens on the listed day, closes the next.
 		{[]string{"Sat 22:00-02:00"}, at("2026-12-13 01:00", time.UTC), true, at("2026-12-13 02:00", time.UTC)},
