@@ -187,7 +187,8 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	e.rep.BytesMoved = SideBytes{Source: e.src.net.total(), Sink: e.dst.net.total()}
 	e.src.budget.report(e.rep)
 	e.reportReplica()
-	e.rep.Equal = e.rep.Total() == 0 && e.rep.SourceRows == e.rep.SinkRows
+	// A run stopped by its window proves nothing about the rest.
+	e.rep.Equal = e.rep.Total() == 0 && e.rep.SourceRows == e.rep.SinkRows && !e.rep.WindowClosed
 	for _, pt := range e.rep.Partitions {
 		e.rep.Equal = e.rep.Equal && pt.Equal
 	}
