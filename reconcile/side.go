@@ -330,7 +330,11 @@ func (s *side) queryErr(what string, err error) error {
 	if cdcops.ErrorCodeOf(err) != cdcops.EINTERNAL || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return cdcops.Errorf(cdcops.EUNAVAILABLE, "check the --where filters and that the database is healthy",
+	hint := "check the --where filters and that the database is healthy"
+	if s.replica != nil && strings.Contains(err.Error(), "conflict with recovery") {
+		hint = "the standby cancelled the read to replay WAL: set hot_standby_feedback = on (or raise max_standby_streaming_delay) on it, or read the primary"
+	}
+	return cdcops.Errorf(cdcops.EUNAVAILABLE, hint,
 		"%s %s on %s: %s", s.name, what, s.table.Ref, cdcops.RedactDSN(err.Error()))
 }
 
