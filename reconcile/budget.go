@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,7 @@ type budget struct {
 	start     time.Time
 	windows   Windows
 	windowEnd string // stop or pause
+	log       *slog.Logger
 
 	mu      sync.Mutex
 	waited  time.Duration
@@ -38,7 +40,7 @@ type budget struct {
 // errWindow ends a run whose maintenance window closed (--window-end stop).
 var errWindow = errors.New("maintenance window closed")
 
-func newBudget(s *Spec) *budget {
+func newBudget(s *Spec, log *slog.Logger) *budget {
 	ws, _ := ParseWindows(s.Window) // validated
 	if s.MaxLoad <= 0 && s.RowsPerSecond <= 0 && s.MaxReplicaLag <= 0 && len(ws) == 0 {
 		return nil
@@ -52,7 +54,7 @@ func newBudget(s *Spec) *budget {
 		clock = realClock{}
 	}
 	return &budget{maxLoad: s.MaxLoad, maxLag: s.MaxReplicaLag, rps: s.RowsPerSecond, poll: poll,
-		clock: clock, start: clock.Now(), windows: ws, windowEnd: s.WindowEnd}
+		clock: clock, start: clock.Now(), windows: ws, windowEnd: s.WindowEnd, log: log}
 }
 
 func (s *Spec) validateBudget() error {
@@ -102,7 +104,20 @@ func (b *budget) waitWindow(ctx context.Context) error {
 		return nil
 	}
 	b.note(next.Sub(now), fmt.Sprintf("outside the window (%s): waited until %s", b.windows, next.UTC().Format(time.RFC3339)))
-	return b.clock.Sleep(ctx, next.Sub(now))
+	b.log.Info("reconcile waits for its maintenance window", "window", b.windows.String(), "opens", next.UTC().Format(time.RFC3339))
+	if err := b.clock.Sleep(ctx, next.Sub(now)); err != nil {
+		return err
+	}
+	b.shift(next.Sub(now))
+	return nil
+}
+
+// shift moves the row rate's start past a pause, so that the rows not
+// read while waiting do not come as one burst after it.
+func (b *budget) shift(d time.Duration) {
+	b.mu.Lock()
+	b.start = b.start.Add(d)
+	b.mu.Unlock()
 }
 
 // wait pauses while the budget is exceeded.
@@ -116,13 +131,18 @@ func (b *budget) wait(ctx context.Context, s *side) error {
 				return fmt.Errorf("%w at %s (%s)", errWindow, now.UTC().Format(time.RFC3339), b.windows)
 			}
 			b.note(next.Sub(now), fmt.Sprintf("the window closed (%s): paused until %s", b.windows, next.UTC().Format(time.RFC3339)))
+			b.log.Info("reconcile paused: its maintenance window closed", "window", b.windows.String(), "resumes", next.UTC().Format(time.RFC3339))
 			if err := b.clock.Sleep(ctx, next.Sub(now)); err != nil {
 				return err
 			}
+			b.shift(next.Sub(now))
 		}
 	}
 	if b.rps > 0 {
-		ahead := time.Duration(float64(s.rows.Load())/float64(b.rps)*float64(time.Second)) - b.clock.Now().Sub(b.start)
+		b.mu.Lock()
+		start := b.start
+		b.mu.Unlock()
+		ahead := time.Duration(float64(s.rows.Load())/float64(b.rps)*float64(time.Second)) - b.clock.Now().Sub(start)
 		if ahead > 0 {
 			b.note(ahead, fmt.Sprintf("%s: --rows-per-second %d", s.name, b.rps))
 			if err := b.clock.Sleep(ctx, ahead); err != nil {

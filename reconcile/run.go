@@ -24,6 +24,7 @@ type engine struct {
 	rep      *Report
 	log      *slog.Logger
 	pending  []keyRange // differing small ranges waiting to be read (pushdown)
+	bud      *budget    // nil: no load budget
 }
 
 // Run compares the spec's source and sink tables and returns the report.
@@ -38,16 +39,22 @@ func Run(ctx context.Context, spec Spec) (*Report, error) {
 	if spec.SinkTable == "" {
 		spec.SinkTable = spec.Table
 	}
+	log := spec.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	// Waiting for the window comes before --timeout starts: the timeout
+	// bounds the run, not the hours until its window opens.
+	bud := newBudget(&spec, log)
+	if err := bud.waitWindow(ctx); err != nil { // before anything is held open
+		return nil, err
+	}
 	if spec.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, spec.Timeout)
 		defer cancel()
 	}
-	log := spec.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	e := &engine{spec: &spec, log: log}
+	e := &engine{spec: &spec, log: log, bud: bud}
 	rep, err := e.run(ctx)
 	if err != nil {
 		// A query cancelled on the server at the deadline fails with the
@@ -67,10 +74,6 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	// Open and describe both sides in parallel.
 	// Open and describe both sides in parallel; report the source's error
 	// first so the message does not depend on which side was faster.
-	bud := newBudget(s)
-	if err := bud.waitWindow(ctx); err != nil { // before anything is held open
-		return nil, err
-	}
 	sides := [2]*side{}
 	var errs [2]error
 	var wg sync.WaitGroup
@@ -116,7 +119,7 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 		}
 	}
 	e.src, e.dst = sides[0], sides[1]
-	e.src.budget, e.dst.budget = bud, bud
+	e.src.budget, e.dst.budget = e.bud, e.bud
 	p, err := makePlan(s, e.src.table, e.dst.table)
 	if err != nil {
 		return nil, err

@@ -140,3 +140,19 @@ func TestWindowEndStopsOrPauses(t *testing.T) {
 			rep.WindowClosed, rep.Missing, rep.WaitedMS, rep.Waits)
 	}
 }
+
+// The time spent waiting for the window is no allowance for the row rate:
+// after it, --rows-per-second still paces (no burst of 30 minutes' rows).
+func TestWindowWaitKeepsTheRowRate(t *testing.T) {
+	src, dst := plantDiffs(t, 3000, 5)
+	clock := &stepClock{now: time.Date(2026, 12, 7, 0, 30, 0, 0, time.UTC)}
+	rep, err := Run(context.Background(), Spec{Source: src, Sink: dst, Table: "t", Mode: "stream",
+		Window: []string{"01:00-05:00"}, RowsPerSecond: 1000, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paced := rep.WaitedMS - (30 * time.Minute).Milliseconds()
+	if rep.Missing != 5 || paced <= 0 || !strings.Contains(strings.Join(rep.Waits, "\n"), "--rows-per-second 1000") {
+		t.Fatalf("missing=%d waited_ms=%d waits=%q; want the window wait and then pacing", rep.Missing, rep.WaitedMS, rep.Waits)
+	}
+}
