@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -187,5 +188,77 @@ func TestReconcilePairsSourceReplica(t *testing.T) {
 	}
 	if strings.Contains(out+stderr+text, "s3cret-pw") {
 		t.Fatal("the replica's password printed")
+	}
+}
+
+// stepClock moves by step at every look and jumps over every sleep.
+type stepClock struct {
+	mu   sync.Mutex
+	now  time.Time
+	step time.Duration
+}
+
+func (c *stepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.now
+	c.now = c.now.Add(c.step)
+	return t
+}
+
+func (c *stepClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	return ctx.Err()
+}
+
+// A run whose window closes mid-run (--window-end stop) is no failure: it
+// exits 0 when it found nothing so far (the report says window_closed,
+// equal false) and 1 when it had found a difference.
+func TestReconcileWindowClosedIsNoFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		missing string // sink rows left out
+		want    error
+	}{{"nothing found yet", "0", nil}, {"a difference found", "1", exitStatus(1)}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			src, dst := "sqlite://"+filepath.Join(dir, "src.db"), "sqlite://"+filepath.Join(dir, "dst.db")
+			for _, dsn := range []string{src, dst} {
+				db := testenv.Open(t, dsn)
+				skip := "0"
+				if dsn == dst {
+					skip = tc.missing
+				}
+				for _, q := range []string{"CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)",
+					"INSERT INTO t WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 20000) SELECT x, 'v' || x FROM c WHERE x <> " + skip} {
+					if _, err := db.Exec(q); err != nil {
+						t.Fatal(err)
+					}
+				}
+				db.Close()
+			}
+			g, out := testGlobals("", "json")
+			o := &reconcileOptions{source: src, sink: dst, table: "t", tsPrecision: "us", floatDigits: 15, mode: "stream", maxDiffs: 1000,
+				window: []string{"Mon-Fri 01:00-05:00 UTC"}, windowEnd: "stop", outsideWindow: "wait",
+				clock: &stepClock{now: time.Date(2026, 12, 7, 4, 55, 0, 0, time.UTC), step: time.Minute}}
+			err := runReconcile(context.Background(), g, o)
+			if err != tc.want {
+				t.Fatalf("err = %v, want %v\n%s", err, tc.want, out)
+			}
+			var rep struct {
+				Equal        bool `json:"equal"`
+				WindowClosed bool `json:"window_closed"`
+				StoppedEarly bool `json:"stopped_early"`
+				RowsRead     int  `json:"rows_read"`
+			}
+			if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+				t.Fatal(err)
+			}
+			if rep.Equal || !rep.WindowClosed || !rep.StoppedEarly || rep.RowsRead >= 40000 {
+				t.Fatalf("want a marked, not-equal partial report:\n%s", out)
+			}
+		})
 	}
 }
