@@ -68,7 +68,7 @@ See docs/reconcile.md for every option and the JSON schema.`,
   cdcops reconcile --source … --sink … --table events --partition-by created_at:day --settle 30s --diff-file diffs.jsonl
   cdcops reconcile --pairs pairs.yaml -o json
   cdcops reconcile --source … --sink … --table orders --max-load 8 --rows-per-second 50000
-  cdcops reconcile --source-replica postgres://app@db1-standby/shop --max-replica-lag 30s --sink … --table orders
+  cdcops reconcile --source-replica postgres://app@db1-standby/shop --max-replica-lag 30s --sink mysql://app@dw/shop --table orders
   cdcops reconcile --source … --sink … --table orders --window "Mon-Fri 01:00-05:00 Europe/Berlin" --window-end pause
   cdcops reconcile history --table orders`,
 		Args: exactArgs(0, "no arguments (use flags)"),
@@ -161,7 +161,7 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 		return runReconcilePairs(ctx, g, o)
 	}
 	if (o.source == "" && o.sourceReplica == "") || o.sink == "" || o.table == "" {
-		return usageError{fmt.Errorf("reconcile needs --source (or --source-replica), --sink and --table (or --pairs FILE)")}
+		return usageError{fmt.Errorf("reconcile needs --source, --sink and --table (or --pairs FILE); --source-replica may stand for --source")}
 	}
 	if o.outsideWindow == "skip" {
 		return cdcops.Errorf(cdcops.EINVALID, "leave --outside-window out (a single run waits for its window), or list the table in a --pairs file", "--outside-window skip applies to --pairs only")
