@@ -219,7 +219,7 @@ func (c *stepClock) Sleep(ctx context.Context, d time.Duration) error {
 // end at a minute per look, each side has read a few batches by then.
 func TestReconcileWindowClosedIsNoFailure(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
+		name   string
 		filter string // sink rows kept
 		want   error
 	}{{"nothing found yet", "true", nil}, {"differences found", "x % 100 <> 0", exitStatus(1)}} {
