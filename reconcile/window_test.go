@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cdcops/cdcops"
+	"github.com/cdcops/cdcops/internal/testenv"
 )
 
 func TestParseWindowsRefusesBadSyntax(t *testing.T) {
@@ -154,5 +155,46 @@ func TestWindowWaitKeepsTheRowRate(t *testing.T) {
 	paced := rep.WaitedMS - (30 * time.Minute).Milliseconds()
 	if rep.Missing != 5 || paced <= 0 || !strings.Contains(strings.Join(rep.Waits, "\n"), "--rows-per-second 1000") {
 		t.Fatalf("missing=%d waited_ms=%d waits=%q; want the window wait and then pacing", rep.Missing, rep.WaitedMS, rep.Waits)
+	}
+}
+
+// The same on PostgreSQL in pushdown (the checksum tree waits between its
+// levels): a window that closes at the first pause stops the run cleanly;
+// with pause it resumes the next day and finds every planted difference.
+func TestWindowEndPushdownPostgres(t *testing.T) {
+	ctx := context.Background()
+	src, dst := testenv.Postgres(t), testenv.Postgres(t)
+	for dsn, qs := range map[string][]string{
+		src: {"CREATE TABLE t (id bigint PRIMARY KEY, v text)", "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 5000) g"},
+		dst: {"CREATE TABLE t (id bigint PRIMARY KEY, v text)", "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 5000) g WHERE g NOT IN (10, 2500, 4999)",
+			"UPDATE t SET v = 'changed' WHERE id IN (7, 3000)"},
+	} {
+		db := testenv.Open(t, dsn)
+		for _, q := range qs {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	window := []string{"Mon-Fri 01:00-05:00 UTC"}
+	// Looks at 04:59:20 (the budget's start), 04:59:40 (the window check
+	// before opening), 05:00:00 (the first pause: closed).
+	start := time.Date(2026, 12, 7, 4, 59, 20, 0, time.UTC)
+	rep, err := Run(ctx, Spec{Source: src, Sink: dst, Table: "t", Mode: "pushdown", Window: window,
+		Clock: &stepClock{now: start, step: 20 * time.Second}})
+	if err != nil {
+		t.Fatalf("a closed window is not a failure: %v", err)
+	}
+	if !rep.WindowClosed || !rep.StoppedEarly || rep.Equal {
+		t.Fatalf("stop: window_closed=%v stopped_early=%v equal=%v; want a marked stop", rep.WindowClosed, rep.StoppedEarly, rep.Equal)
+	}
+	rep, err = Run(ctx, Spec{Source: src, Sink: dst, Table: "t", Mode: "pushdown", Window: window, WindowEnd: "pause",
+		Clock: &stepClock{now: start, step: 20 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.WindowClosed || rep.Missing != 3 || rep.Changed != 2 || rep.Extra != 0 || rep.WaitedMS < (19*time.Hour).Milliseconds() {
+		t.Fatalf("pause: window_closed=%v missing=%d changed=%d extra=%d waited_ms=%d; want 3, 2, 0 after a pause until Tuesday",
+			rep.WindowClosed, rep.Missing, rep.Changed, rep.Extra, rep.WaitedMS)
 	}
 }
