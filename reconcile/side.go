@@ -48,13 +48,7 @@ func openSide(ctx context.Context, name, dsn string) (*side, error) {
 		dialect.RegisterSQLiteFunctions()
 	}
 	m := &meter{}
-	var db *sqlconn.DB
-	var err error
-	if engine, eerr := sqlconn.EngineOf(dsn); eerr == nil && engine != sqlconn.SQLite {
-		db, err = sqlconn.OpenWith(ctx, dsn, sqlconn.Options{Dial: m.dial})
-	} else {
-		db, err = sqlconn.OpenReadOnly(ctx, dsn)
-	}
+	db, err := sqlconn.OpenWith(ctx, dsn, sqlconn.Options{Dial: m.dial, ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -329,6 +323,10 @@ func (s *side) queryErr(what string, err error) error {
 	}
 	if cdcops.ErrorCodeOf(err) != cdcops.EINTERNAL || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
+	}
+	if s.where != "" && sqlconn.IsStatementError(err) {
+		return cdcops.Errorf(cdcops.EINVALID, "--where takes one SQL condition on the table's columns, e.g. --where \"tenant = 'acme'\" (no ';')",
+			"%s %s on %s: the database rejected the query with the --where filter: %s", s.name, what, s.table.Ref, cdcops.RedactDSN(err.Error()))
 	}
 	hint := "check the --where filters and that the database is healthy"
 	if s.replica != nil && strings.Contains(err.Error(), "conflict with recovery") {
