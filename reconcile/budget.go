@@ -31,10 +31,11 @@ type budget struct {
 	windowEnd string // stop or pause
 	log       *slog.Logger
 
-	mu      sync.Mutex
-	waited  time.Duration
-	reasons []string
-	checked time.Time
+	mu          sync.Mutex
+	waited      time.Duration
+	reasons     []string
+	checked     time.Time
+	pausedUntil time.Time // the window opening a pause waits for
 }
 
 // errWindow ends a run whose maintenance window closed (--window-end stop).
@@ -130,12 +131,20 @@ func (b *budget) wait(ctx context.Context, s *side) error {
 			if b.windowEnd != "pause" {
 				return fmt.Errorf("%w at %s (%s)", errWindow, now.UTC().Format(time.RFC3339), b.windows)
 			}
-			b.note(next.Sub(now), fmt.Sprintf("the window closed (%s): paused until %s", b.windows, next.UTC().Format(time.RFC3339)))
-			b.log.Info("reconcile paused: its maintenance window closed", "window", b.windows.String(), "resumes", next.UTC().Format(time.RFC3339))
+			// Both sides pause together: the first to see this closing
+			// counts it, once.
+			b.mu.Lock()
+			first := !b.pausedUntil.Equal(next)
+			b.pausedUntil = next
+			b.mu.Unlock()
+			if first {
+				b.note(next.Sub(now), fmt.Sprintf("the window closed (%s): paused until %s", b.windows, next.UTC().Format(time.RFC3339)))
+				b.log.Info("reconcile paused: its maintenance window closed", "window", b.windows.String(), "resumes", next.UTC().Format(time.RFC3339))
+				b.shift(next.Sub(now))
+			}
 			if err := b.clock.Sleep(ctx, next.Sub(now)); err != nil {
 				return err
 			}
-			b.shift(next.Sub(now))
 		}
 	}
 	if b.rps > 0 {

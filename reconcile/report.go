@@ -93,7 +93,7 @@ type Report struct {
 	RangesDiffering    int              `json:"ranges_differing"`
 	RowsRead           int64            `json:"rows_read"`
 	BytesMoved         SideBytes        `json:"bytes_moved"`
-	WaitedMS           int64            `json:"waited_ms"`      // paused by --max-load / --rows-per-second
+	WaitedMS           int64            `json:"waited_ms"`      // paused by the load budget (--max-load, --max-replica-lag, --rows-per-second, windows)
 	Waits              []string         `json:"waits"`          // why it paused (first few)
 	WindowClosed       bool             `json:"window_closed"`  // stopped because the maintenance window closed (StoppedEarly too)
 	SourceReplica      *ReplicaStatus   `json:"source_replica"` // null unless read from a replica
