@@ -138,7 +138,7 @@ func TestWindowEndStopsOrPauses(t *testing.T) {
 	t.Logf("pause: waited %s, waits %q", time.Duration(rep.WaitedMS)*time.Millisecond, rep.Waits)
 	if rep.WindowClosed || rep.StoppedEarly || rep.Missing != 5 || rep.WaitedMS != (20*time.Hour).Milliseconds() || len(rep.Waits) != 1 ||
 		!strings.Contains(strings.Join(rep.Waits, "\n"), "paused until 2026-12-08T00:00:00Z") {
-		t.Fatalf("pause: window_closed=%v missing=%d waited_ms=%d waits=%q; want all 5 found after one 20 h pause (05:00 to Tuesday 01:00 Berlin), counted once",
+		t.Fatalf("pause: window_closed=%v missing=%d waited_ms=%d waits=%q; want all 5 found after one 20 h pause (05:00 to Tuesday 01:00 Berlin)",
 			rep.WindowClosed, rep.Missing, rep.WaitedMS, rep.Waits)
 	}
 }
