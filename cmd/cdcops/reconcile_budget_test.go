@@ -182,11 +182,15 @@ func TestReconcilePairsSourceReplica(t *testing.T) {
 		!strings.Contains(r.Source, fmt.Sprint(standby.Port())) {
 		t.Fatalf("want 1 missing read from the standby with its lag:\n%s", out)
 	}
+	code, ptext, _ := run(t, "--state", state, "reconcile", "--pairs", pairs)
+	if code != 1 || !strings.Contains(ptext, "REPLICA") || !strings.Contains(ptext, "not drift") {
+		t.Fatalf("pairs text lacks the replica line (exit %d):\n%s", code, ptext)
+	}
 	code, text, _ := run(t, "--state", state, "reconcile", "--source-replica", replica, "--sink", dst, "--table", "t")
 	if code != 1 || !strings.Contains(text, "replica") || !strings.Contains(text, "lag ") || !strings.Contains(text, "not drift") {
 		t.Fatalf("text report lacks the replica line (exit %d):\n%s", code, text)
 	}
-	if strings.Contains(out+stderr+text, "s3cret-pw") {
+	if strings.Contains(out+stderr+text+ptext, "s3cret-pw") {
 		t.Fatal("the replica's password printed")
 	}
 }

@@ -285,6 +285,15 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 		for _, e := range sum.Errors {
 			fmt.Fprintf(w, "ERROR\t%s\t%s\t%s\n", e.Table, e.Error, e.Hint)
 		}
+		for _, r := range sum.Results {
+			if rs := r.SourceReplica; rs != nil {
+				lag := "unknown"
+				if rs.LagMS != nil {
+					lag = fmt.Sprintf("%d ms", *rs.LagMS)
+				}
+				fmt.Fprintf(w, "REPLICA\t%s\tread from %s, lag %s: differences younger than that may be replication delay, not drift\n", r.SourceTable, rs.Replica, lag)
+			}
+		}
 		for _, k := range sum.Skipped {
 			fmt.Fprintf(w, "SKIPPED\t%s\t%s; next opens %s\n", k.Table, k.Reason, k.NextOpen)
 		}
