@@ -37,8 +37,9 @@ type side struct {
 	rawCanon []dialect.Canonicalizer
 	queries  atomic.Int64
 	rows     atomic.Int64
-	net      *meter  // bytes moved over the network
-	budget   *budget // nil: no load budget
+	net      *meter   // bytes moved over the network
+	budget   *budget  // nil: no load budget
+	replica  *replica // nil: not read from a replica
 }
 
 func openSide(ctx context.Context, name, dsn string) (*side, error) {
@@ -327,7 +328,11 @@ func (s *side) queryErr(what string, err error) error {
 		return cdcops.Errorf(cdcops.EINVALID, "--where takes one SQL condition on the table's columns, e.g. --where \"tenant = 'acme'\" (no ';')",
 			"%s %s on %s: the database rejected the query with the --where filter: %s", s.name, what, s.table.Ref, cdcops.RedactDSN(err.Error()))
 	}
-	return cdcops.Errorf(cdcops.EUNAVAILABLE, "check the --where filters and that the database is healthy",
+	hint := "check the --where filters and that the database is healthy"
+	if s.replica != nil && strings.Contains(err.Error(), "conflict with recovery") {
+		hint = "the standby cancelled the read to replay WAL: set hot_standby_feedback = on (or raise max_standby_streaming_delay) on it, or read the primary"
+	}
+	return cdcops.Errorf(cdcops.EUNAVAILABLE, hint,
 		"%s %s on %s: %s", s.name, what, s.table.Ref, cdcops.RedactDSN(err.Error()))
 }
 
