@@ -89,6 +89,9 @@ func realWritePathsAgree(t *testing.T, db, version string) {
 	if fmt.Sprint(after["rest"]) == fmt.Sprint(pre) {
 		t.Fatal("the rewind changed nothing")
 	}
+	if db == "postgres" { // one connector per worker version is enough
+		probeWorkerBytes(t, ctx, cc, b.Addr(), w.OffsetsTopic(), p.Source)
+	}
 }
 
 // connectorTopicState is last-write-wins over a kcat dump of the offsets
@@ -166,4 +169,86 @@ func earlierPosition(t *testing.T, ctx context.Context, r *realRun, p *realstack
 	}
 	sort.Strings(out)
 	return strings.Join(out, ",")
+}
+
+// workerBytesProbes are offsets whose bytes Java decides: HashMap order of
+// many keys and of multi-key partitions, number forms (doubles, longs at
+// the limits, exponents, -0.0), string escapes and characters beyond the
+// BMP; each in its own partition. jdkDependent marks doubles whose
+// Double.toString changed with JDK 19 (JDK-4511638: before it, large
+// integral doubles and subnormals get extra digits): cdcops writes the
+// shortest form, as JDK 19+ does, and cannot know the worker's JDK, so for
+// those only the value read back must be the same.
+var workerBytesProbes = []struct {
+	partition, offset string
+	jdkDependent      bool
+}{
+	{`{"server":"p1","database":"d"}`, `{"txId":5,"ratio":1.5,"lsn":7,"file":"a\"b","snapshot":true,"none":null}`, false},
+	{`{"z":"p2","y":"x","w":"v","u":"t","s":"r","q":"p","o":"n","m":"l","k":"j","i":"h","g":"f","e":"d","c":"b"}`, `{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13}`, false},
+	{`{"server":"p3 é ☃ 😀 <>&/ \u2028"}`, `{"s":"tab\t nl\n cr\r bs\\ q\" ctl\u0001\u001f del\u007f é\u00e9 😀\ud83d\ude00 /\/"}`, false},
+	{`{"server":"p4"}`, `{"max":9223372036854775807,"min":-9223372036854775808,"zero":0,"neg":-1}`, false},
+	{`{"server":"p5"}`, `{"a":0.001,"b":1.0E-4,"c":9999999.0,"d":1.0E7,"e":-0.0,"f":0.1,"g":1e3,"h":1E+2,"i":123456.789e-3,"k":1.7976931348623157E308,"l":9.007199254740993E15}`, false},
+	{`{"server":"p6"}`, `{"a":4.6556453769347664E16,"b":1.47605851605087488E18,"c":2.7716997368512185E25,"j":5e-324,"m":1.58E-322}`, true},
+	{`{"server":"p7","n":1.5}`, `{"pos":3}`, false},
+}
+
+// probeWorkerBytes PATCHes the probes to the stopped connector and compares
+// what the worker wrote (kcat: partition, key, value) with what the direct
+// topic write would write: connectjson's key, Normalize'd value and murmur2
+// partition.
+func probeWorkerBytes(t *testing.T, ctx context.Context, cc *connect.Client, bootstrap, topic, name string) {
+	t.Helper()
+	var body cdcops.ConnectorOffsets
+	type ours struct {
+		partition    int32
+		value        string
+		jdkDependent bool
+	}
+	want := map[string]ours{}
+	for _, pr := range workerBytesProbes {
+		body.Offsets = append(body.Offsets, cdcops.ConnectorOffset{Partition: json.RawMessage(pr.partition), Offset: json.RawMessage(pr.offset)})
+		part, err := connectjson.ParseObject([]byte(pr.partition))
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, err := connectjson.OffsetKey(name, part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		value, err := connectjson.Normalize([]byte(pr.offset))
+		if err != nil {
+			t.Fatalf("probe %s: connectjson cannot normalize %s: %v", pr.partition, pr.offset, err)
+		}
+		want[string(key)] = ours{connectjson.Partition(key, 25), string(value), pr.jdkDependent}
+	}
+	if _, err := cc.AlterOffsets(ctx, name, body); err != nil {
+		t.Fatalf("PATCH probes: %v", err)
+	}
+	got := map[string][2]string{} // key → partition, value as the worker wrote them
+	for _, rec := range testenv.KcatDump(t, bootstrap, topic) {
+		if strings.HasPrefix(rec.Key, `["`+name+`",`) && rec.Value != nil {
+			got[rec.Key] = [2]string{fmt.Sprint(rec.Partition), string(rec.Value)}
+		}
+	}
+	var bad []string
+	for k, w := range want {
+		g, ok := got[k]
+		switch {
+		case !ok:
+			bad = append(bad, fmt.Sprintf("the worker wrote no key %s", k))
+		case g[0] != fmt.Sprint(w.partition):
+			bad = append(bad, fmt.Sprintf("key %s: worker partition %s, ours %d", k, g[0], w.partition))
+		case g[1] == w.value:
+		case !w.jdkDependent:
+			bad = append(bad, fmt.Sprintf("key %s\n  ours   %s\n  worker %s", k, w.value, g[1]))
+		case normalized(t, []byte(g[1])) != w.value:
+			bad = append(bad, fmt.Sprintf("key %s: the worker's %s reads back other than our %s", k, g[1], w.value))
+		default:
+			t.Logf("JDK-dependent double form (same values): worker %s, ours %s", g[1], w.value)
+		}
+	}
+	sort.Strings(bad)
+	if len(bad) > 0 {
+		t.Errorf("connectjson differs from the worker's bytes:\n%s", strings.Join(bad, "\n"))
+	}
 }
