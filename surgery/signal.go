@@ -30,6 +30,8 @@ var (
 	signalFile      = regexp.MustCompile(`^([a-zA-Z0-9_-]+\.[0-9]{6}):([0-9]+)$`)
 	mysqlSignalGTID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}:\d+(-\d+)?(,[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}:\d+(-\d+)?)*$`)
 	mariaSignalGTID = regexp.MustCompile(`^\d+-\d+-\d+(,\d+-\d+-\d+)*$`)
+	anyFilePos      = regexp.MustCompile(`^([^:\s]+):([0-9]+)$`)
+	uuid            = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 )
 
 // signalChanges plans a rewind --via signal: every prerequisite is checked
@@ -137,6 +139,10 @@ func kafkaChannel(ctx context.Context, c *Current, send *cdcops.SignalSend) erro
 // the plan's before → after) and the signal's data.
 func signalTarget(c *Current, value []byte, pos string, lab bool) ([]byte, json.RawMessage, error) {
 	m := signalFile.FindStringSubmatch(pos)
+	if f := anyFilePos.FindStringSubmatch(pos); m == nil && f != nil && !uuid.MatchString(f[1]) {
+		return nil, nil, cdcops.Errorf(cdcops.EINVALID, "name the binlog file as SHOW BINARY LOGS does, e.g. mysql-bin.000003:154",
+			"refusing --to-position %q: set-binlog-position takes binlog file names of the form prefix.NNNNNN (six digits), not %q", pos, f[1])
+	}
 	var data json.RawMessage
 	if m != nil {
 		n, err := strconv.ParseInt(m[2], 10, 64)
