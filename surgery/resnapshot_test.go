@@ -42,7 +42,7 @@ func TestResetPlanNamesResnapshotTables(t *testing.T) {
 			name := "src-" + e.name
 			cfg := map[string]string{"connector.class": scripted.SourceClass, "table.include.list": schema + `\.t.*,` + schema + `\.skipme`,
 				"table.exclude.list": schema + `\.skipme`,
-				scripted.KeyOffsets: `[{"partition":{"server":"s` + string(rune('0'+i)) + `"},"offset":` + pgOffset + `}]`}
+				scripted.KeyOffsets:  `[{"partition":{"server":"s` + string(rune('0'+i)) + `"},"offset":` + pgOffset + `}]`}
 			if _, err := f.cc.Create(ctx, connect.CreateRequest{Name: name, Config: cfg}); err != nil {
 				t.Fatal(err)
 			}

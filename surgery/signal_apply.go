@@ -53,7 +53,10 @@ func (r *runner) applySignal(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	if err := r.step(ctx, allConns, StepSignal, r.sendSignal); err != nil {
+	// Journaled under the connector: from the signal to the restart the
+	// connector's own (backward) commit is this plan's (the journal's plan
+	// windows, cmd/cdcops/offsets_journal_plans.go).
+	if err := r.step(ctx, c.Name, StepSignal, r.sendSignal); err != nil {
 		return err
 	}
 	if err := r.step(ctx, allConns, StepCommitted, func(ctx context.Context) (string, error) { return r.waitPosition(ctx, c, true) }); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/connect"
 	"github.com/cdcops/cdcops/internal/testenv"
+	"github.com/cdcops/cdcops/journal"
 	"github.com/cdcops/cdcops/lab"
 	"github.com/cdcops/cdcops/lab/sqlpipe"
 )
@@ -93,9 +94,39 @@ func TestRewindViaSignalCommands(t *testing.T) {
 			t.Fatalf("plans show lacks %q (exit %d):\n%s", want, code, out)
 		}
 	}
+	// The journal watches the apply: the connector's own backward commit
+	// of the signalled position is the plan's, not an unaudited change.
+	jctx, stopJournal := context.WithCancel(ctx)
+	defer stopJournal()
+	journalDone := make(chan struct{})
+	go func() {
+		defer close(journalDone)
+		var out, errb bytes.Buffer
+		Main(jctx, []string{"--bootstrap", l.KafkaAddr(), "--connect", l.ConnectURL(), "--vault", "file://" + filepath.Join(dir, "vault"),
+			"--state", "sqlite://" + filepath.Join(dir, "state.db"), "offsets", "journal", "--poll", "50ms"}, strings.NewReader(""), &out, &errb)
+	}()
+	time.Sleep(time.Second)
 	code, out, errOut = run("plans", "apply", plan.ID, "--reason", "replay", "--timeout", "30s")
 	if code != 0 {
 		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	time.Sleep(time.Second)
+	stopJournal()
+	<-journalDone
+	_, hout, _ := run("offsets", "history", p.Source, "-o", "json")
+	var h journal.History
+	if err := json.Unmarshal([]byte(hout), &h); err != nil {
+		t.Fatalf("history: %v %s", err, hout)
+	}
+	attributed := false
+	for _, e := range h.Entries {
+		if e.Unaudited {
+			t.Errorf("unaudited during the signal apply: %+v", e)
+		}
+		attributed = attributed || e.PlanID == plan.ID && strings.HasPrefix(e.Position, `{"pos":5,`)
+	}
+	if !attributed {
+		t.Errorf("no history entry at pos 5 carries plan %s: %+v", plan.ID, h.Entries)
 	}
 	for _, want := range []string{"signal ", "committed ", "restart ", "watch ", "resume-downstream "} {
 		if !strings.Contains(out, want) {
