@@ -148,6 +148,9 @@ func (r *runner) rollbackMigrate(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
+	if err := r.resumePausedByApply(ctx); err != nil {
+		return nil, err
+	}
 	p.Status = cdcops.PlanRolledBack
 	if err := r.env.State.UpdatePlan(ctx, p); err != nil {
 		return nil, err
