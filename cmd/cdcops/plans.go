@@ -81,7 +81,7 @@ func (f *planFlags) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.DryRun, "dry-run", false, "print the plan; store nothing")
 	fs.StringVar(&f.Reason, "reason", "", "why (required for unsafe changes: forward jumps, resets, skips)")
 	fs.StringVar(&f.Ticket, "ticket", "", "ticket id recorded with the plan")
-	fs.StringVar(&f.Via, "via", "", "write path: rest (PATCH /offsets, Connect ≥ 3.6; the default there), topic (exact bytes to the offsets topic), or for rewinds of MySQL/MariaDB signal (Debezium's set-binlog-position)")
+	fs.StringVar(&f.Via, "via", "", "how the change is made: offsets (the default: rest = PATCH /offsets on Connect ≥ 3.6, else topic = exact bytes to the offsets topic), rest, topic, or for rewinds of MySQL/MariaDB signal (Debezium's set-binlog-position)")
 	fs.StringVar(&f.Read, "read", "topic", "read offsets from the offsets topics (topic) or GET /offsets (rest)")
 	fs.StringVar(&f.Source, "source", "", "source database DSN for the log-retention check (default: derived from the connector's database.* settings)")
 	fs.BoolVar(&f.Force, "force", false, "plan although the source log no longer holds the target (with --reason)")
