@@ -83,7 +83,7 @@ func runOffsetsMigrate(ctx context.Context, g *globals, o offsetsMigrateOptions)
 		return err
 	}
 	p, err := surgery.MakeMigratePlan(ctx, from, to, surgery.MigrateRequest{Name: o.Name, From: fc, To: tc,
-		Reason: o.Reason, Ticket: o.Ticket, Actor: g.actor(""), Approvals: g.cfg.Approvals.Required})
+		Reason: o.Reason, Ticket: o.Ticket, Actor: g.actor(""), Approvals: g.cfg.Approvals.Required, PauseDownstream: o.PauseDownstream})
 	if err != nil {
 		return err
 	}
