@@ -59,6 +59,41 @@ type Plan struct {
 	// Migrate is set for migrate plans: the connector moves from one
 	// Connect cluster to another (KIP-980), its offsets with it.
 	Migrate *Migration `json:"migrate,omitempty"`
+	// Signal is set for rewinds made --via signal: instead of writing
+	// offsets, the apply sends Debezium's set-binlog-position signal.
+	Signal *SignalSend `json:"signal,omitempty"`
+	// PauseDownstream are the running, non-idempotent sink connectors the
+	// apply pauses before the change and resumes after (--pause-downstream).
+	PauseDownstream []string `json:"pause_downstream,omitempty"`
+	// Resnapshot lists, for reset plans of a Debezium source whose
+	// database was reachable, the tables the connector will snapshot again.
+	Resnapshot []TableRows `json:"resnapshot,omitempty"`
+}
+
+// SignalSend is how a --via signal plan repositions a MySQL/MariaDB
+// connector in-band: one set-binlog-position signal on the connector's
+// Kafka signal channel (topic partition 0, keyed topic.prefix).
+type SignalSend struct {
+	Channel string `json:"channel"` // kafka
+	Topic   string `json:"topic"`
+	// Bootstrap is the connector's signal.kafka.bootstrap.servers.
+	Bootstrap string          `json:"bootstrap"`
+	Key       string          `json:"key"`       // the connector's topic.prefix
+	ID        string          `json:"signal_id"` // fixed per plan, so a resumed apply resends the same signal
+	Data      json.RawMessage `json:"data"`      // {"binlog_filename","binlog_position"} or {"gtid_set"}
+	// Position is what the committed offset must show after the signal:
+	// file:pos, a GTID set, or the lab's pos.
+	Position string `json:"position"`
+	// RollbackVia is the offsets write path a rollback uses (rest or topic).
+	RollbackVia string `json:"rollback_via"`
+}
+
+// TableRows is one table and its row count; Estimate says whether the
+// count is the planner's estimate rather than count(*).
+type TableRows struct {
+	Table    string `json:"table"`
+	Rows     int64  `json:"rows"`
+	Estimate bool   `json:"estimate"`
 }
 
 // Migration names the two clusters of a migrate plan.

@@ -226,3 +226,43 @@ func TestParseObject(t *testing.T) {
 		}
 	}
 }
+
+// Jackson's UTF8JsonGenerator escapes each UTF-16 surrogate of a
+// character outside the BMP (\uD83D\uDE00 for U+1F600, upper-case hex)
+// instead of writing its four UTF-8 bytes; real Connect 4.4.0 and 3.9.1
+// workers wrote exactly this for a PATCHed partition and offset
+// (TestRealRESTAndTopicWritesAgree). In a key it changes the bytes a
+// lookup needs and the murmur2 partition.
+func TestJacksonEscapesSupplementaryCharacters(t *testing.T) {
+	got, err := Encode("a😀b\U0010FFFF☃é")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"a\uD83D\uDE00b\uDBFF\uDFFF` + "☃é\""; string(got) != want {
+		t.Errorf("got %s\nwant %s", got, want)
+	}
+	key, err := OffsetKey("c", Object{{Key: "server", Value: "p😀"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `["c",{"server":"p\uD83D\uDE00"}]`; string(key) != want {
+		t.Errorf("key %s, want %s", key, want)
+	}
+	// Read back, the escapes are the character again.
+	if v, err := Parse(key); err != nil || v.([]any)[1].(Object)[0].Value != "p😀" {
+		t.Errorf("Parse(%s) = %v, %v", key, v, err)
+	}
+}
+
+// The worker reads JSON floats as BigDecimal (JsonConverter's
+// USE_BIG_DECIMAL_FOR_FLOATS), which has no negative zero: a PATCHed -0.0
+// is stored as 0.0 (seen on the real workers).
+func TestNormalizeNegativeZero(t *testing.T) {
+	got, err := Normalize([]byte(`{"e":-0.0,"f":-0e5,"g":-0}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"e":0.0,"f":0.0,"g":0}`; string(got) != want {
+		t.Errorf("Normalize = %s, want %s", got, want)
+	}
+}

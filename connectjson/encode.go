@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Encode writes v as Connect's JsonConverter would (see package doc).
@@ -87,12 +89,23 @@ func appendValue(b []byte, v any) ([]byte, error) {
 const hexDigits = "0123456789ABCDEF"
 
 // appendString quotes s the way Jackson does: short escapes for " \ \b \f
-// \n \r \t, \u00XX (upper-case hex) for other control characters, and
-// everything else (including < > & / U+2028 and non-ASCII) raw.
+// \n \r \t, \u00XX (upper-case hex) for other control characters, each
+// UTF-16 surrogate of a character beyond U+FFFF as \uXXXX (Jackson's
+// UTF8JsonGenerator escapes surrogates rather than combining them), and
+// everything else (including < > & / U+2028 and the rest of non-ASCII) raw.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c >= 0xF0 { // the lead byte of a 4-byte UTF-8 sequence: beyond the BMP
+			if r, n := utf8.DecodeRuneInString(s[i:]); n == 4 {
+				hi, lo := utf16.EncodeRune(r)
+				b = appendEscape(b, hi)
+				b = appendEscape(b, lo)
+				i += n - 1
+				continue
+			}
+		}
 		switch c {
 		case '"':
 			b = append(b, '\\', '"')
@@ -110,13 +123,18 @@ func appendString(b []byte, s string) []byte {
 			b = append(b, '\\', 't')
 		default:
 			if c < 0x20 {
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+				b = appendEscape(b, rune(c))
 			} else {
 				b = append(b, c)
 			}
 		}
 	}
 	return append(b, '"')
+}
+
+// appendEscape writes \uXXXX for a UTF-16 code unit, upper-case hex.
+func appendEscape(b []byte, u rune) []byte {
+	return append(b, '\\', 'u', hexDigits[u>>12&0xF], hexDigits[u>>8&0xF], hexDigits[u>>4&0xF], hexDigits[u&0xF])
 }
 
 // javaDouble formats f like Java's Double.toString (which Jackson uses):

@@ -12,7 +12,8 @@ import (
 
 // Parse decodes JSON into Values (see Value), keeping object keys in their
 // order in the input; a repeated key keeps its first position and its last
-// value, as HashMap.put does. Integral numbers become int64, others float64.
+// value, as HashMap.put does. Integral numbers become int64, others float64
+// (-0.0 reads as 0.0, as the worker's BigDecimal reading gives it).
 func Parse(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -98,6 +99,10 @@ func parseNumber(s string) (any, error) {
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		return nil, fmt.Errorf("connectjson: number %s: %w", s, err)
+	}
+	if f == 0 {
+		// The worker reads floats as BigDecimal, which has no -0.0.
+		f = 0
 	}
 	return f, nil
 }

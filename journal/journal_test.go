@@ -40,6 +40,13 @@ type rig struct {
 
 func startRig(t *testing.T, l *lab.Lab, storeURL string) *rig {
 	t.Helper()
+	return startRigWith(t, l, storeURL, func(s journal.StateSource) journal.StateSource { return s })
+}
+
+// startRigWith is startRig with the journal's view of Connect's states
+// passed through wrap.
+func startRigWith(t *testing.T, l *lab.Lab, storeURL string, wrap func(journal.StateSource) journal.StateSource) *rig {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	store, err := state.Open(ctx, storeURL)
 	if err != nil {
@@ -50,7 +57,7 @@ func startRig(t *testing.T, l *lab.Lab, storeURL string) *rig {
 		t.Fatal(err)
 	}
 	cc := connect.New(l.ConnectURL())
-	j, err := journal.New(ctx, journal.Options{Store: store, Kafka: kc, Topics: []string{offsetsTopic}, States: journal.ConnectStates{Connect: cc}, Groups: journal.KafkaGroups{Kafka: kc}, Poll: 50 * time.Millisecond, GroupPoll: 200 * time.Millisecond})
+	j, err := journal.New(ctx, journal.Options{Store: store, Kafka: kc, Topics: []string{offsetsTopic}, States: wrap(journal.ConnectStates{Connect: cc}), Groups: journal.KafkaGroups{Kafka: kc}, Poll: 50 * time.Millisecond, GroupPoll: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -210,12 +210,16 @@ func (e *engine) incrFacts(ctx context.Context, i int, s *side) ([]string, error
 		warns = append(warns, fmt.Sprintf("%s column %s has no index: finding the changed rows scans the whole %s table; add one (CREATE INDEX ON %s (%s))",
 			s.name, x.col[i].Name, s.name, s.table.Ref, x.col[i].Name))
 	}
+	x.dels[i] = -1
+	if i == 0 && e.spec.SourceReplica != "" {
+		// A standby's statistics do not count the deletes it replays.
+		return append(warns, "the source is read from a replica, whose statistics do not count the primary's deletes: a row deleted on the source only is found by the next full check or with --count-ranges"), nil
+	}
 	n, ok, err := x.ct[i].Deletes(ctx, s.conn, s.table.Ref)
 	s.queries.Add(1)
 	if err != nil {
 		return nil, s.queryErr("delete statistics", err)
 	}
-	x.dels[i] = -1
 	if ok {
 		x.dels[i] = n
 	}

@@ -93,8 +93,10 @@ type Report struct {
 	RangesDiffering    int              `json:"ranges_differing"`
 	RowsRead           int64            `json:"rows_read"`
 	BytesMoved         SideBytes        `json:"bytes_moved"`
-	WaitedMS           int64            `json:"waited_ms"` // paused by --max-load / --rows-per-second
-	Waits              []string         `json:"waits"`     // why it paused (first few)
+	WaitedMS           int64            `json:"waited_ms"`      // paused by the load budget (--max-load, --max-replica-lag, --rows-per-second, windows)
+	Waits              []string         `json:"waits"`          // why it paused (first few)
+	WindowClosed       bool             `json:"window_closed"`  // stopped because the maintenance window closed (StoppedEarly too)
+	SourceReplica      *ReplicaStatus   `json:"source_replica"` // null unless read from a replica
 	Partitions         []Partition      `json:"partitions"`
 	Notes              []string         `json:"notes"`
 	// Incremental is present with Spec.Incremental: what was re-checked,
@@ -125,8 +127,18 @@ func (r *Report) WriteTable(w io.Writer) {
 	if r.Settled > 0 {
 		fmt.Fprintf(w, "converged during settle\t%d\n", r.Settled)
 	}
-	if r.StoppedEarly {
+	switch {
+	case r.WindowClosed:
+		fmt.Fprintf(w, "stopped early\tthe maintenance window closed; counts are lower bounds\n")
+	case r.StoppedEarly:
 		fmt.Fprintf(w, "stopped early\t--stop-after reached; counts are lower bounds\n")
+	}
+	if rs := r.SourceReplica; rs != nil {
+		lag := "unknown"
+		if rs.LagMS != nil {
+			lag = fmt.Sprintf("%d ms at the snapshot, at most %d ms seen", *rs.LagMS, rs.MaxLagMS)
+		}
+		fmt.Fprintf(w, "replica\tread from %s: lag %s (%s)\n", rs.Replica, lag, rs.State)
 	}
 	fmt.Fprintf(w, "mode\t%s (source %s, sink %s; %s)\n", r.Mode, r.SourceMode, r.SinkMode, r.ModeReason)
 	fmt.Fprintf(w, "timestamps\ttruncated to %s, UTC\n", r.TimestampPrecision)

@@ -24,6 +24,7 @@ type engine struct {
 	rep      *Report
 	log      *slog.Logger
 	pending  []keyRange // differing small ranges waiting to be read (pushdown)
+	bud      *budget    // nil: no load budget
 	incr     *incr      // --incremental (incremental.go)
 }
 
@@ -39,16 +40,22 @@ func Run(ctx context.Context, spec Spec) (*Report, error) {
 	if spec.SinkTable == "" {
 		spec.SinkTable = spec.Table
 	}
+	log := spec.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	// Waiting for the window comes before --timeout starts: the timeout
+	// bounds the run, not the hours until its window opens.
+	bud := newBudget(&spec, log)
+	if err := bud.waitWindow(ctx); err != nil { // before anything is held open
+		return nil, err
+	}
 	if spec.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, spec.Timeout)
 		defer cancel()
 	}
-	log := spec.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	e := &engine{spec: &spec, log: log}
+	e := &engine{spec: &spec, log: log, bud: bud}
 	rep, err := e.run(ctx)
 	if err != nil {
 		// A query cancelled on the server at the deadline fails with the
@@ -71,7 +78,11 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	sides := [2]*side{}
 	var errs [2]error
 	var wg sync.WaitGroup
-	for i, dsn := range []string{s.Source, s.Sink} {
+	srcDSN := s.Source
+	if s.SourceReplica != "" { // read there instead; --source only names the primary
+		srcDSN = s.SourceReplica
+	}
+	for i, dsn := range []string{srcDSN, s.Sink} {
 		name, table := "source", s.Table
 		if i == 1 {
 			name, table = "sink", s.SinkTable
@@ -85,6 +96,11 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 				return
 			}
 			sides[i] = sd
+			if i == 0 && s.SourceReplica != "" {
+				if errs[i] = sd.openReplica(ctx); errs[i] != nil {
+					return
+				}
+			}
 			if err := sd.begin(ctx); err != nil {
 				errs[i] = err
 				return
@@ -104,8 +120,7 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 		}
 	}
 	e.src, e.dst = sides[0], sides[1]
-	e.src.budget = newBudget(s)
-	e.dst.budget = e.src.budget
+	e.src.budget, e.dst.budget = e.bud, e.bud
 	p, err := makePlan(s, e.src.table, e.dst.table)
 	if err != nil {
 		return nil, err
@@ -167,17 +182,17 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	default:
 		err = e.pushdown(ctx)
 	}
-	if err != nil && !errors.Is(err, errStop) {
+	if err != nil && !errors.Is(err, errStop) && !e.windowClosed(err) {
 		return nil, err
 	}
-	if s.PartitionBy != "" {
+	if s.PartitionBy != "" && !e.rep.WindowClosed {
 		if e.rep.StoppedEarly {
 			e.rep.Notes = append(e.rep.Notes, "--partition-by skipped: the run stopped at --stop-after")
 		} else if err := e.partitions(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if s.Settle > 0 && e.rep.Total() > 0 {
+	if s.Settle > 0 && e.rep.Total() > 0 && !e.rep.WindowClosed {
 		if err := e.settle(ctx); err != nil {
 			return nil, err
 		}
@@ -186,7 +201,9 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	e.rep.RowsRead = e.src.rows.Load() + e.dst.rows.Load()
 	e.rep.BytesMoved = SideBytes{Source: e.src.net.total(), Sink: e.dst.net.total()}
 	e.src.budget.report(e.rep)
-	e.rep.Equal = e.rep.Total() == 0 && e.rep.SourceRows == e.rep.SinkRows
+	e.reportReplica()
+	// A run stopped by its window proves nothing about the rest.
+	e.rep.Equal = e.rep.Total() == 0 && e.rep.SourceRows == e.rep.SinkRows && !e.rep.WindowClosed
 	for _, pt := range e.rep.Partitions {
 		e.rep.Equal = e.rep.Equal && pt.Equal
 	}

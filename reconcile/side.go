@@ -37,8 +37,9 @@ type side struct {
 	rawCanon []dialect.Canonicalizer
 	queries  atomic.Int64
 	rows     atomic.Int64
-	net      *meter  // bytes moved over the network
-	budget   *budget // nil: no load budget
+	net      *meter   // bytes moved over the network
+	budget   *budget  // nil: no load budget
+	replica  *replica // nil: not read from a replica
 }
 
 func openSide(ctx context.Context, name, dsn string) (*side, error) {
@@ -47,13 +48,7 @@ func openSide(ctx context.Context, name, dsn string) (*side, error) {
 		dialect.RegisterSQLiteFunctions()
 	}
 	m := &meter{}
-	var db *sqlconn.DB
-	var err error
-	if engine, eerr := sqlconn.EngineOf(dsn); eerr == nil && engine != sqlconn.SQLite {
-		db, err = sqlconn.OpenWith(ctx, dsn, sqlconn.Options{Dial: m.dial})
-	} else {
-		db, err = sqlconn.OpenReadOnly(ctx, dsn)
-	}
+	db, err := sqlconn.OpenWith(ctx, dsn, sqlconn.Options{Dial: m.dial, ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -329,7 +324,15 @@ func (s *side) queryErr(what string, err error) error {
 	if cdcops.ErrorCodeOf(err) != cdcops.EINTERNAL || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return cdcops.Errorf(cdcops.EUNAVAILABLE, "check the --where filters and that the database is healthy",
+	if s.where != "" && sqlconn.IsStatementError(err) {
+		return cdcops.Errorf(cdcops.EINVALID, "--where takes one SQL condition on the table's columns, e.g. --where \"tenant = 'acme'\" (no ';')",
+			"%s %s on %s: the database rejected the query with the --where filter: %s", s.name, what, s.table.Ref, cdcops.RedactDSN(err.Error()))
+	}
+	hint := "check the --where filters and that the database is healthy"
+	if s.replica != nil && strings.Contains(err.Error(), "conflict with recovery") {
+		hint = "the standby cancelled the read to replay WAL: set hot_standby_feedback = on (or raise max_standby_streaming_delay) on it, or read the primary"
+	}
+	return cdcops.Errorf(cdcops.EUNAVAILABLE, hint,
 		"%s %s on %s: %s", s.name, what, s.table.Ref, cdcops.RedactDSN(err.Error()))
 }
 

@@ -13,6 +13,7 @@ import (
 // Spec says what to compare and how.
 type Spec struct {
 	Source, Sink         string // DSNs: postgres://…, mysql://…, sqlite://PATH
+	SourceReplica        string // read the source from this replica of it instead (checked to be one; its lag is reported)
 	Table, SinkTable     string // schema.table; SinkTable defaults to Table
 	Key                  []string
 	Columns              []string // "col" or "source_col:sink_col"; empty = all common columns
@@ -35,7 +36,11 @@ type Spec struct {
 	MaxRanges            int                        // pushdown: ranges in the first pass (default 10000 for integer keys)
 	MaxLoad              float64                    // pause between ranges/batches while a side's load is above this (PostgreSQL active backends, MariaDB Threads_running); 0 = no limit
 	RowsPerSecond        int64                      // read at most this many rows per second per side; 0 = no limit
+	MaxReplicaLag        time.Duration              // pause between ranges/batches while SourceReplica lags more than this; 0 = no limit
 	LoadPoll             time.Duration              // how often a paused run re-checks the load (default 1s)
+	Window               []string                   // maintenance windows (ParseWindows); outside them the run waits; none = always
+	WindowEnd            string                     // when a window closes mid-run: stop (default; counts become lower bounds) or pause until the next
+	Clock                Clock                      // time source of the budget's waits; nil = the real clock
 	DiffSink             func(Difference)           // receives every difference found (e.g. a JSONL writer)
 	Progress             func(rows, estimate int64) // called now and then: rows read so far, and the catalogs' estimate of the rows to read
 	Incremental          *Incremental               // re-check only what changed since the last run's checkpoint (incremental.go)
@@ -60,8 +65,11 @@ func (s *Spec) tsDigits() (int, error) {
 func (s Spec) Validate() error { return s.validate() }
 
 func (s *Spec) validate() error {
-	if s.Source == "" || s.Sink == "" {
-		return cdcops.Errorf(cdcops.EINVALID, "pass --source DSN and --sink DSN", "source and sink are required")
+	if (s.Source == "" && s.SourceReplica == "") || s.Sink == "" {
+		return cdcops.Errorf(cdcops.EINVALID, "pass --source DSN (or --source-replica DSN) and --sink DSN", "source and sink are required")
+	}
+	if err := s.validateBudget(); err != nil {
+		return err
 	}
 	if s.Table == "" {
 		return cdcops.Errorf(cdcops.EINVALID, "pass --table schema.table", "a table is required")

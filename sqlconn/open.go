@@ -67,6 +67,13 @@ type Options struct {
 	// Dial, when set, makes the network connections of PostgreSQL and
 	// MySQL DSNs (e.g. to count the bytes they move); SQLite ignores it.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// ReadOnly is for readers that must change nothing (reconcile): a
+	// SQLite file must exist and opens in SQLite's read-only mode, and a
+	// MySQL connection refuses several statements in one query, so text
+	// spliced into a query (--where) cannot smuggle in a DROP — DDL would
+	// commit the READ ONLY transaction implicitly. PostgreSQL's extended
+	// protocol already refuses a second statement.
+	ReadOnly bool
 }
 
 // OpenWith is Open with options.
@@ -74,6 +81,9 @@ func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
 	engine, err := EngineOf(dsn)
 	if err != nil {
 		return nil, err
+	}
+	if engine == SQLite && o.ReadOnly {
+		return openSQLiteReadOnly(ctx, dsn)
 	}
 	var db *sql.DB
 	switch engine {
@@ -103,6 +113,7 @@ func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
 		if o.Dial != nil {
 			cfg.DialFunc = o.Dial
 		}
+		cfg.MultiStatements = !o.ReadOnly
 		conn, cerr := mysql.NewConnector(cfg)
 		if cerr != nil {
 			return nil, badDSN(dsn)

@@ -12,19 +12,17 @@ import (
 	"github.com/cdcops/cdcops"
 )
 
-// OpenReadOnly opens dsn for a reader that must change nothing (reconcile).
-// A SQLite file must already exist — a mistyped path is an error, never a
-// new empty database that compares as "0 rows" — and is opened with SQLite's
-// own read-only mode. PostgreSQL and MariaDB open as Open does; their
-// readers run inside READ ONLY transactions.
+// OpenReadOnly opens dsn for a reader that must change nothing (see
+// Options.ReadOnly); PostgreSQL and MariaDB readers also run inside READ
+// ONLY transactions.
 func OpenReadOnly(ctx context.Context, dsn string) (*DB, error) {
-	engine, err := EngineOf(dsn)
-	if err != nil {
-		return nil, err
-	}
-	if engine != SQLite {
-		return Open(ctx, dsn)
-	}
+	return OpenWith(ctx, dsn, Options{ReadOnly: true})
+}
+
+// openSQLiteReadOnly opens an existing SQLite file in read-only mode: a
+// mistyped path is an error, never a new empty database that compares as
+// "0 rows".
+func openSQLiteReadOnly(ctx context.Context, dsn string) (*DB, error) {
 	path, _, _ := strings.Cut(SQLitePath(dsn), "?")
 	st, err := os.Stat(path)
 	switch {

@@ -77,8 +77,11 @@ func newRunner(ctx context.Context, env Env, p *cdcops.Plan, run string, opts Ap
 		return nil, err
 	}
 	for _, rec := range recs {
-		if rec.Status == "done" {
+		switch rec.Status {
+		case "done":
 			r.done[rec.Connector+"/"+rec.Step] = rec.Detail
+		case "undone": // a step a failed apply took back (a downstream pause): redo it
+			delete(r.done, rec.Connector+"/"+rec.Step)
 		}
 	}
 	return r, nil
@@ -147,6 +150,9 @@ func Apply(ctx context.Context, env Env, id string, opts ApplyOptions) (*Result,
 	if strings.TrimSpace(opts.Reason) == "" {
 		return nil, cdcops.Errorf(cdcops.EINVALID, "say why with --reason TEXT (recorded in the audit log)", "plans apply needs --reason")
 	}
+	if p.Signal != nil && opts.NoResume {
+		return nil, cdcops.Errorf(cdcops.EINVALID, "drop --no-resume", "plan %s repositions through a signal, which the connector reads only while it runs: --no-resume does not apply", id)
+	}
 	if p.Migrate != nil && opts.MigrateTo == nil {
 		return nil, cdcops.Errorf(cdcops.EINVALID, "define the target under clusters: in the config file", "plan %s migrates to cluster %s, which is not configured", id, p.Migrate.To.Name)
 	}
@@ -198,12 +204,25 @@ func (r *runner) apply(ctx context.Context) (*Result, error) {
 	if p.PreChangeSnapshot == "" { // resumed after the backup step
 		p.PreChangeSnapshot = r.detail(allConns, StepBackup)
 	}
-	if p.Migrate != nil {
+	if err := r.pauseDownstream(ctx); err != nil {
+		r.undoPause(ctx)
+		return nil, err
+	}
+	switch {
+	case p.Migrate != nil:
 		err = r.applyMigrate(ctx, *r.opts.MigrateTo)
-	} else {
+	case p.Signal != nil:
+		err = r.applySignal(ctx)
+	default:
 		err = r.finish(ctx, p.Connectors)
 	}
+	if err == nil {
+		err = r.resumeDownstream(ctx)
+	}
 	if err != nil {
+		if ctx.Err() == nil {
+			r.undoPause(ctx)
+		}
 		return nil, err
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)

@@ -97,61 +97,100 @@ func backupCheck(ctx context.Context, env Env, names []string) cdcops.Check {
 	return c
 }
 
-// downstreamChecks finds sink connectors reading a changed source's
-// topics (topic.prefix.*): a replay reaches them again, which is only
-// harmless when they are stopped/paused or idempotent (upsert, or
-// cdcops.idempotent=true in their config).
-func downstreamChecks(ctx context.Context, env Env, p *cdcops.Plan) []cdcops.Check {
-	var prefixes []string
-	for _, c := range p.Connectors {
-		if c.Type == cdcops.ConnectorSource {
-			prefixes = append(prefixes, c.Name)
-		}
-	}
-	if len(prefixes) == 0 {
-		return nil
-	}
-	exp, err := env.Connect.ListExpanded(ctx, connect.ExpandInfo, connect.ExpandStatus)
-	if err != nil {
-		return []cdcops.Check{{Name: "downstream paused or idempotent", Detail: "not checked: " + err.Error()}}
-	}
-	var out []cdcops.Check
+// downstream is one changed source and the sink connectors reading its
+// topics (topic.prefix.*, or the lab's lab.topic).
+type downstream struct {
+	source, topics string
+	unknown        bool // the source has no topic.prefix: its topics are unknown
+	sinks          []sinkState
+}
+
+type sinkState struct {
+	name, state string
+	idempotent  bool // insert.mode=upsert or cdcops.idempotent=true
+}
+
+// exposed: RUNNING and not idempotent, so a replay reaches it again.
+func (s sinkState) exposed() bool { return s.state == cdcops.StateRunning && !s.idempotent }
+
+// downstreamOf finds, for every changed source, the sinks reading its topics.
+func downstreamOf(ctx context.Context, env Env, p *cdcops.Plan) ([]downstream, error) {
+	var out []downstream
+	var exp map[string]connect.Expanded
 	for _, src := range p.Connectors {
-		if src.Type != cdcops.ConnectorSource || exp[src.Name].Info == nil {
+		if src.Type != cdcops.ConnectorSource {
+			continue
+		}
+		if exp == nil {
+			var err error
+			if exp, err = env.Connect.ListExpanded(ctx, connect.ExpandInfo, connect.ExpandStatus); err != nil {
+				return nil, err
+			}
+		}
+		if exp[src.Name].Info == nil {
 			continue
 		}
 		cfg := exp[src.Name].Info.Config
 		prefix := orDefault(cfg["topic.prefix"], cfg["database.server.name"])
-		check := cdcops.Check{Name: "downstream of " + src.Name + " paused or idempotent", OK: true}
+		d := downstream{source: src.Name, topics: orDefault(cfg["lab.topic"], prefix+".*")}
 		if prefix == "" && cfg["lab.topic"] == "" {
-			check.OK, check.Detail = false, "not checked: the connector has no topic.prefix, so its topics are unknown"
-			out = append(out, check)
+			d.unknown = true
+			out = append(out, d)
 			continue
 		}
-		var bad, fine []string
 		for name, e := range exp {
 			if e.Info == nil || e.Info.Type != cdcops.ConnectorSink || !readsPrefix(e.Info.Config, prefix, cfg["lab.topic"]) {
 				continue
 			}
-			state := ""
+			st := sinkState{name: name, idempotent: e.Info.Config["cdcops.idempotent"] == "true" || strings.EqualFold(e.Info.Config["insert.mode"], "upsert")}
 			if e.Status != nil {
-				state = e.Status.Connector.State
+				st.state = e.Status.Connector.State
 			}
-			idem := e.Info.Config["cdcops.idempotent"] == "true" || strings.EqualFold(e.Info.Config["insert.mode"], "upsert")
-			if state == cdcops.StateRunning && !idem {
-				bad = append(bad, name)
-			} else {
-				fine = append(fine, fmt.Sprintf("%s (%s, idempotent %v)", name, state, idem))
+			d.sinks = append(d.sinks, st)
+		}
+		slices.SortFunc(d.sinks, func(a, b sinkState) int { return strings.Compare(a.name, b.name) })
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// downstreamChecks: a replay reaches the sinks again, which is only
+// harmless when they are stopped/paused, idempotent, or paused by the
+// apply (--pause-downstream).
+func downstreamChecks(ctx context.Context, env Env, p *cdcops.Plan) []cdcops.Check {
+	ds, err := downstreamOf(ctx, env, p)
+	if err != nil {
+		return []cdcops.Check{{Name: "downstream paused or idempotent", Detail: "not checked: " + err.Error()}}
+	}
+	var out []cdcops.Check
+	for _, d := range ds {
+		check := cdcops.Check{Name: "downstream of " + d.source + " paused or idempotent", OK: true}
+		if d.unknown {
+			check.OK, check.Detail = false, "not checked: the connector has no topic.prefix, so its topics are unknown"
+			out = append(out, check)
+			continue
+		}
+		var bad, paused, fine []string
+		for _, s := range d.sinks {
+			switch {
+			case s.exposed() && slices.Contains(p.PauseDownstream, s.name):
+				paused = append(paused, s.name)
+			case s.exposed():
+				bad = append(bad, s.name)
+			default:
+				fine = append(fine, fmt.Sprintf("%s (%s, idempotent %v)", s.name, s.state, s.idempotent))
 			}
 		}
 		switch {
 		case len(bad) > 0:
 			check.OK = false
-			check.Detail = "running and not idempotent: " + strings.Join(bad, ", ") + " — the replay reaches them again; pause them, or mark them cdcops.idempotent=true"
+			check.Detail = "running and not idempotent: " + strings.Join(bad, ", ") + " — the replay reaches them again; --pause-downstream pauses them for the apply, or mark them cdcops.idempotent=true"
+		case len(paused) > 0:
+			check.Detail = "paused by the apply before the change and resumed after (--pause-downstream): " + strings.Join(append(paused, fine...), "; ")
 		case len(fine) > 0:
 			check.Detail = strings.Join(fine, "; ")
 		default:
-			check.Detail = "no sink connector reads " + orDefault(cfg["lab.topic"], prefix+".*")
+			check.Detail = "no sink connector reads " + d.topics
 		}
 		out = append(out, check)
 	}

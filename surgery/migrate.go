@@ -20,6 +20,8 @@ type MigrateRequest struct {
 	Ticket    string
 	Actor     string
 	Approvals int
+	// PauseDownstream pauses the sinks reading its topics for the move.
+	PauseDownstream bool
 }
 
 // MakeMigratePlan plans moving req.Name from env (cluster From) to the
@@ -86,6 +88,11 @@ func MakeMigratePlan(ctx context.Context, env, to Env, req MigrateRequest) (*cdc
 		ApprovalsRequired: req.Approvals, Approvals: []cdcops.Approval{}, BaseSHA256: baseHash(cur),
 		Migrate: &cdcops.Migration{From: req.From, To: req.To},
 	}
+	if req.PauseDownstream {
+		if err := planDownstream(ctx, env, true, p); err != nil {
+			return nil, err
+		}
+	}
 	p.Preconditions = preconditions(p, caps)
 	p.Checklist = Checklist(ctx, env, p)
 	p.Steps = []string{
@@ -97,6 +104,9 @@ func MakeMigratePlan(ctx context.Context, env, to Env, req MigrateRequest) (*cdc
 		"verify: GET /offsets on " + req.To.Name + " equals the plan",
 		"resume: PUT /resume on " + req.To.Name + " (the original stays STOPPED on " + req.From.Name + ")",
 		"watch: RUNNING on " + req.To.Name + " and offsets moving on",
+	}
+	if len(p.PauseDownstream) > 0 {
+		p.Steps = append(append(append([]string{}, p.Steps[:3]...), pauseStepName(p)), append(p.Steps[3:], resumeStepName(p))...)
 	}
 	p.Rollback = fmt.Sprintf("`cdcops plans rollback %s --reason TEXT`: resumes the connector on %s from its untouched offsets after stopping it on %s by hand", p.ID, req.From.Name, req.To.Name)
 	return p, nil

@@ -29,7 +29,14 @@ type Request struct {
 	Count     int64  // skip: records to skip (default 1)
 
 	Read  string // topic (default) or rest
-	Write string // rest or topic; "" = rest when Connect ≥ 3.6, else topic
+	Write string // rest, topic or signal; "" (or "offsets") = rest when Connect ≥ 3.6, else topic
+
+	// PauseDownstream pauses the running non-idempotent sinks that read a
+	// changed source's topics for the apply, instead of needing Reason.
+	PauseDownstream bool
+	// ExactCounts makes a reset plan count(*) the tables it re-snapshots
+	// instead of taking the planner's estimate.
+	ExactCounts bool
 
 	Reason            string
 	Ticket            string
@@ -53,16 +60,28 @@ func MakePlan(ctx context.Context, env Env, req Request) (*cdcops.Plan, error) {
 	if req.Read != "topic" && req.Read != "rest" {
 		return nil, cdcops.Errorf(cdcops.EINVALID, "", "--read %q: use topic or rest", req.Read)
 	}
-	if req.Write != "" && req.Write != "topic" && req.Write != "rest" {
-		return nil, cdcops.Errorf(cdcops.EINVALID, "", "--via %q: use rest (PATCH /offsets) or topic (exact bytes to the offsets topic)", req.Write)
+	if req.Write == "offsets" {
+		req.Write = ""
+	}
+	if req.Write != "" && req.Write != "topic" && req.Write != "rest" && req.Write != "signal" {
+		return nil, cdcops.Errorf(cdcops.EINVALID, "", "--via %q: use rest (PATCH /offsets), topic (exact bytes to the offsets topic) or, for rewinds of MySQL/MariaDB, signal (set-binlog-position)", req.Write)
+	}
+	if req.Write == "signal" && req.Kind != cdcops.PlanRewind {
+		return nil, cdcops.Errorf(cdcops.EINVALID, "use --via rest or --via topic", "--via signal is for offsets rewind only")
 	}
 	var fn changeFunc
 	var err error
+	var send *cdcops.SignalSend
 	switch req.Kind {
 	case cdcops.PlanRestore:
 		fn, err = restoreChanges(ctx, env, &req)
 	case cdcops.PlanRewind:
-		fn, err = rewindChanges(ctx, env, req)
+		if req.Write == "signal" {
+			send = &cdcops.SignalSend{}
+			fn, err = signalChanges(ctx, env, req, send)
+		} else {
+			fn, err = rewindChanges(ctx, env, req)
+		}
 	case cdcops.PlanSkip:
 		fn, err = skipChanges(ctx, env, req)
 	case cdcops.PlanReset:
@@ -85,6 +104,12 @@ func MakePlan(ctx context.Context, env Env, req Request) (*cdcops.Plan, error) {
 		write = "topic"
 		if caps.AlterOffsets {
 			write = "rest"
+		}
+	}
+	if write == "signal" {
+		send.RollbackVia = "topic"
+		if caps.AlterOffsets {
+			send.RollbackVia = "rest"
 		}
 	}
 	if write == "rest" && !caps.AlterOffsets {
@@ -130,6 +155,16 @@ func MakePlan(ctx context.Context, env Env, req Request) (*cdcops.Plan, error) {
 	}
 	if len(p.Connectors) == 0 {
 		return nil, cdcops.Errorf(cdcops.ECONFLICT, "`cdcops offsets show NAME` shows the current offsets", "nothing to change: the offsets already are %s", p.Target)
+	}
+	if send != nil {
+		send.ID = "cdcops-" + p.ID
+		p.Signal = send
+	}
+	if err := planDownstream(ctx, env, req.PauseDownstream, p); err != nil {
+		return nil, err
+	}
+	if p.Kind == cdcops.PlanReset {
+		resnapshot(ctx, env, req, p, cur)
 	}
 	if len(p.Flags) > 0 && req.Reason == "" {
 		return nil, cdcops.Errorf(cdcops.EINVALID, "say why with --reason TEXT (recorded in the plan and the audit log)",
@@ -194,6 +229,8 @@ func preconditions(p *cdcops.Plan, caps connect.Capabilities) []cdcops.Check {
 	switch p.Write {
 	case "rest":
 		out = append(out, cdcops.Check{Name: "write path", OK: true, Detail: "PATCH /connectors/{name}/offsets on Kafka Connect " + caps.Version.String()})
+	case "signal":
+		out = append(out, signalPreconditions(p)...)
 	default:
 		out = append(out, cdcops.Check{Name: "write path", OK: true, Detail: "exact key bytes to the offsets topic, into the partition each key was read from"})
 	}
@@ -201,15 +238,27 @@ func preconditions(p *cdcops.Plan, caps connect.Capabilities) []cdcops.Check {
 }
 
 func stepNames(p *cdcops.Plan) []string {
-	return []string{
+	out := []string{
 		"stop: PUT /stop, wait for STOPPED with no tasks (sinks: and an empty consumer group)",
 		"check: offsets still hash to " + p.BaseSHA256[:12] + " (else refuse: re-plan)",
 		"backup: pre-change snapshot of these connectors into the vault, verified",
-		"write: " + map[string]string{"rest": "PATCH /connectors/{name}/offsets", "topic": "exact bytes to the offsets topic / group commit"}[p.Write],
-		"verify: read back (" + p.Read + ") and compare byte for byte with the plan",
-		"resume: PUT /resume (skipped with --no-resume)",
-		"watch: tasks RUNNING and offsets moving on from the plan, or time out",
 	}
+	if len(p.PauseDownstream) > 0 {
+		out = append(out, pauseStepName(p))
+	}
+	if p.Signal != nil {
+		out = append(out, signalStepNames(p)...)
+	} else {
+		out = append(out,
+			"write: "+map[string]string{"rest": "PATCH /connectors/{name}/offsets", "topic": "exact bytes to the offsets topic / group commit"}[p.Write],
+			"verify: read back ("+p.Read+") and compare byte for byte with the plan",
+			"resume: PUT /resume (skipped with --no-resume)",
+			"watch: tasks RUNNING and offsets moving on from the plan, or time out")
+	}
+	if len(p.PauseDownstream) > 0 {
+		out = append(out, resumeStepName(p))
+	}
+	return out
 }
 
 // Names lists the plan's connectors.

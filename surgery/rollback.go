@@ -57,7 +57,7 @@ func (r *runner) rollback(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 		for _, s := range applied {
-			if s.Step == StepWrite {
+			if s.Step == StepWrite || s.Step == StepSignal {
 				return nil, cdcops.Errorf(cdcops.ECORRUPT, "restore from an earlier backup with `cdcops offsets restore`", "plan %s has a write in its journal but no pre-change snapshot", p.ID)
 			}
 		}
@@ -72,6 +72,9 @@ func (r *runner) rollback(ctx context.Context) (*Result, error) {
 					resumed = append(resumed, s.Connector)
 				}
 			}
+		}
+		if err := r.resumePausedByApply(ctx); err != nil {
+			return nil, err
 		}
 		p.Status = cdcops.PlanRolledBack
 		if err := r.env.State.UpdatePlan(ctx, p); err != nil {
@@ -108,6 +111,9 @@ func (r *runner) rollback(ctx context.Context) (*Result, error) {
 	if err := r.finish(ctx, back); err != nil {
 		return nil, err
 	}
+	if err := r.resumePausedByApply(ctx); err != nil {
+		return nil, err
+	}
 	p.Status = cdcops.PlanRolledBack
 	if err := r.env.State.UpdatePlan(ctx, p); err != nil {
 		return nil, err
@@ -141,6 +147,9 @@ func (r *runner) rollbackMigrate(ctx context.Context) (*Result, error) {
 		if _, err := r.env.Connect.WaitFor(ctx, name, connect.Running, r.opts.Timeout); err != nil {
 			return nil, err
 		}
+	}
+	if err := r.resumePausedByApply(ctx); err != nil {
+		return nil, err
 	}
 	p.Status = cdcops.PlanRolledBack
 	if err := r.env.State.UpdatePlan(ctx, p); err != nil {

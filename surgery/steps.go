@@ -117,7 +117,7 @@ func (r *runner) write(ctx context.Context, c cdcops.PlanConnector) (string, err
 		return "", cdcops.Errorf(cdcops.ECONFLICT, fmt.Sprintf("someone started it again; stop it (`cdcops connectors stop %s`) and run the apply with --resume", c.Name),
 			"refusing to write offsets of %s: it is %s, not STOPPED with no tasks", c.Name, connect.Describe(st))
 	}
-	if r.p.Write == "rest" {
+	if r.writeVia() == "rest" {
 		body := cdcops.ConnectorOffsets{Offsets: []cdcops.ConnectorOffset{}}
 		for _, ch := range c.Changes {
 			body.Offsets = append(body.Offsets, cdcops.ConnectorOffset{Partition: ch.Partition, Offset: nullable(ch.After)})
@@ -149,6 +149,15 @@ func (r *runner) write(ctx context.Context, c cdcops.PlanConnector) (string, err
 		return "", err
 	}
 	return fmt.Sprintf("wrote %d record(s) with exact key bytes to %s", len(recs), strings.Join(where, ", ")), nil
+}
+
+// writeVia is the offsets write path: the plan's, or for a --via signal
+// plan (whose rollback writes offsets) the one chosen for its rollback.
+func (r *runner) writeVia() string {
+	if r.p.Signal != nil {
+		return r.p.Signal.RollbackVia
+	}
+	return r.p.Write
 }
 
 func (r *runner) writeGroup(ctx context.Context, kc *kafka.Client, c cdcops.PlanConnector) (string, error) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -144,6 +145,35 @@ func (g *globals) readConfig() error {
 	if err := dec.Decode(&g.cfg); err != nil && err != io.EOF {
 		return cdcops.Errorf(cdcops.EINVALID, "see docs/config.md for the keys cdcops.yaml accepts", "config %s: %v", path, err)
 	}
+	return g.cfg.expandHome()
+}
+
+// expandHome resolves a leading ~/ in the config's file paths: no shell
+// expands them in a YAML file, and an operator writes them that way.
+func (c *Config) expandHome() error {
+	for _, p := range []*string{&c.Vault.Identity, &c.Connect.PasswordFile} {
+		if err := expandHome(p); err != nil {
+			return err
+		}
+	}
+	for name, cl := range c.Clusters {
+		if err := expandHome(&cl.Connect.PasswordFile); err != nil {
+			return err
+		}
+		c.Clusters[name] = cl
+	}
+	return nil
+}
+
+func expandHome(p *string) error {
+	if !strings.HasPrefix(*p, "~/") {
+		return nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return cdcops.Errorf(cdcops.EINVALID, "write the path in full, or set HOME", "config path %s: %v", *p, err)
+	}
+	*p = filepath.Join(home, (*p)[2:])
 	return nil
 }
 
@@ -158,6 +188,14 @@ func (g *globals) applyConfig() error {
 		c, ok := g.cfg.Clusters[g.cluster]
 		if !ok {
 			return cdcops.Errorf(cdcops.EINVALID, "add it under clusters: in the config file, or drop --cluster", "unknown cluster %q", g.cluster)
+		}
+		// A selected cluster never falls back to localhost: that would
+		// point a command meant for prod at whatever runs on this machine.
+		if c.Connect.URL == "" && g.connectURL == "" {
+			return cdcops.Errorf(cdcops.EINVALID, "set clusters."+g.cluster+".connect in the config file (or pass --connect)", "cluster %q names no Kafka Connect URL", g.cluster)
+		}
+		if c.Bootstrap == "" && g.bootstrap == "" {
+			return cdcops.Errorf(cdcops.EINVALID, "set clusters."+g.cluster+".bootstrap in the config file (or pass --bootstrap)", "cluster %q names no Kafka bootstrap servers", g.cluster)
 		}
 		cl = c
 	}

@@ -39,7 +39,7 @@ func jsonStyleViolations(doc []byte) []string {
 
 var (
 	dataKeys     = map[string]bool{"config": true, "columns": true, "key": true, "source": true, "sink": true, "partition": true, "offset": true, "end_offsets": true, "rest": true, "before": true, "after": true, "fields_by_name": true}
-	nullable     = map[string]bool{"written": true, "source": true, "sink": true, "before": true, "after": true, "offset": true, "kafka_partition": true, "kafka_offset": true}
+	nullable     = map[string]bool{"source_replica": true, "lag_ms": true, "written": true, "source": true, "sink": true, "before": true, "after": true, "offset": true, "kafka_partition": true, "kafka_offset": true}
 	snakeCase    = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	goDuration   = regexp.MustCompile(`^-?([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`)
 	durationName = regexp.MustCompile(`(^|_)(ns|us|sec|secs|seconds|millis|ms|duration|elapsed|took)$`)

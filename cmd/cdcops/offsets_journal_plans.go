@@ -11,7 +11,9 @@ import (
 
 // planWindows tells the journal which cdcops plan was writing a
 // connector's offsets: an apply or rollback owns the connector from its
-// stop step until its resume step (a run that never resumed owns it for
+// stop step until its resume step, and a --via signal apply again from its
+// signal step (the connector commits the signalled position itself) until
+// its restart step (a run that never closed its window owns it for
 // openRunGrace after its last step). The journal asks only about writes it
 // would otherwise flag, so the steps are read fresh each time.
 type planWindows struct {
@@ -59,7 +61,7 @@ func (p *planWindows) windows(ctx context.Context, connector string) ([]stepWind
 			open[k] = w
 		}
 		w.to = s.At.Add(openRunGrace)
-		if s.Step == surgery.StepResume {
+		if s.Step == surgery.StepResume || s.Step == surgery.StepRestart {
 			w.to = s.At
 			out = append(out, *w)
 			delete(open, k)

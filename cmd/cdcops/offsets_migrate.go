@@ -46,8 +46,11 @@ rollback stops it on --to and resumes the original.`,
 // clusterEnv is env pointed at a clusters: entry of the config.
 func (g *globals) clusterEnv(env surgery.Env, name string) (surgery.Env, cdcops.PlanCluster, error) {
 	c, ok := g.cfg.Clusters[name]
-	if !ok || c.Connect.URL == "" {
+	if !ok {
 		return env, cdcops.PlanCluster{}, cdcops.Errorf(cdcops.EINVALID, "add it under clusters: in the config file (connect:, bootstrap:)", "unknown cluster %q", name)
+	}
+	if c.Connect.URL == "" || c.Bootstrap == "" {
+		return env, cdcops.PlanCluster{}, cdcops.Errorf(cdcops.EINVALID, "set both clusters."+name+".connect and clusters."+name+".bootstrap in the config file", "cluster %q needs its Kafka Connect URL and its bootstrap servers to migrate", name)
 	}
 	opts := []connect.Option{connect.WithLogger(g.log)}
 	if c.Connect.User != "" && c.Connect.PasswordFile != "" {
@@ -80,7 +83,7 @@ func runOffsetsMigrate(ctx context.Context, g *globals, o offsetsMigrateOptions)
 		return err
 	}
 	p, err := surgery.MakeMigratePlan(ctx, from, to, surgery.MigrateRequest{Name: o.Name, From: fc, To: tc,
-		Reason: o.Reason, Ticket: o.Ticket, Actor: g.actor(""), Approvals: g.cfg.Approvals.Required})
+		Reason: o.Reason, Ticket: o.Ticket, Actor: g.actor(""), Approvals: g.cfg.Approvals.Required, PauseDownstream: o.PauseDownstream})
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,8 @@ state is stored in the vault first, so the plan names a verified snapshot.`,
 		Example: `  cdcops offsets restore inventory-connector --snapshot 20261201T101500Z-3fa2c1
   cdcops offsets restore inventory-connector --to-time 2026-12-01T02:13:00Z --dry-run
   cdcops offsets restore --all --snapshot latest --dry-run
-  cdcops offsets restore orders-sink --snapshot 20261201T101500Z-3fa2c1 --via topic -o json`,
+  cdcops offsets restore orders-sink --snapshot 20261201T101500Z-3fa2c1 --via topic -o json
+  cdcops offsets restore inventory-connector --snapshot latest --pause-downstream`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Names = args
 			return runOffsetsRestore(cmd.Context(), g, opts)

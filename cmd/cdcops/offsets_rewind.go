@@ -30,10 +30,24 @@ connectors --to-time moves the consumer group to the first offsets at that
 time (ListOffsets by timestamp; no zone = UTC). The source log check
 (--source DSN, or the connector's database.* settings) refuses a target the
 database no longer has (exit 3) unless --force --reason. A forward jump
-needs --reason.`,
+needs --reason, and so do running non-idempotent sinks downstream, unless
+--pause-downstream pauses them for the apply.
+
+--via signal (MySQL/MariaDB connectors, Debezium 3.5+) repositions in-band
+instead of writing the offset: the apply sends Debezium's set-binlog-position
+signal on the connector's Kafka signal channel, waits for the committed
+offset to reach the target, restarts the connector (Debezium requires it)
+and watches the replay. Refused before anything is stored when the class is
+not MySqlConnector/MariaDbConnector, heartbeat.interval.ms is missing or 0
+(the signal commits through a heartbeat), no Kafka signal channel is
+usable, or a GTID target meets an offset without GTIDs. Rollback writes the
+pre-change snapshot back through the offsets path.`,
 		Example: `  cdcops offsets rewind inventory-connector --to-position 0/16B3748 --source postgres://cdc@db/inventory
   cdcops offsets rewind mysql-connector --to-position mysql-bin.000003:154
-  cdcops offsets rewind orders-sink --to-time 2026-12-01T10:00:00Z --dry-run`,
+  cdcops offsets rewind orders-sink --to-time 2026-12-01T10:00:00Z --dry-run
+  cdcops offsets rewind mariadb-connector --to-position mariadb-bin.000002:4 --via signal --source mysql://cdc@db/
+  cdcops offsets rewind mysql-connector --to-position 3E11FA47-71CA-11E1-9E33-C80AA9429562:1-77 --via signal --dry-run -o json
+  cdcops offsets rewind inventory-connector --to-position 0/16B3748 --pause-downstream`,
 		Args: exactArgs(1, "a connector name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]

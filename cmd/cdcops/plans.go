@@ -72,22 +72,27 @@ type planFlags struct {
 	Read   string
 	Source string
 	Force  bool
+	// PauseDownstream pauses running non-idempotent downstream sinks for
+	// the apply instead of needing --reason for them.
+	PauseDownstream bool
 }
 
 func (f *planFlags) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.DryRun, "dry-run", false, "print the plan; store nothing")
 	fs.StringVar(&f.Reason, "reason", "", "why (required for unsafe changes: forward jumps, resets, skips)")
 	fs.StringVar(&f.Ticket, "ticket", "", "ticket id recorded with the plan")
-	fs.StringVar(&f.Via, "via", "", "write path: rest (PATCH /offsets, Connect ≥ 3.6; the default there) or topic (exact bytes to the offsets topic)")
+	fs.StringVar(&f.Via, "via", "", "how the change is made: offsets (the default: rest = PATCH /offsets on Connect ≥ 3.6, else topic = exact bytes to the offsets topic), rest, topic, or for rewinds of MySQL/MariaDB signal (Debezium's set-binlog-position)")
 	fs.StringVar(&f.Read, "read", "topic", "read offsets from the offsets topics (topic) or GET /offsets (rest)")
 	fs.StringVar(&f.Source, "source", "", "source database DSN for the log-retention check (default: derived from the connector's database.* settings)")
 	fs.BoolVar(&f.Force, "force", false, "plan although the source log no longer holds the target (with --reason)")
+	fs.BoolVar(&f.PauseDownstream, "pause-downstream", false, "pause the running, non-idempotent sinks that read the changed source's topics before the change and resume them after")
 }
 
 // makePlan computes, stores (unless --dry-run) and prints a plan.
 func makePlan(ctx context.Context, g *globals, f planFlags, req surgery.Request) error {
 	req.Reason, req.Ticket, req.Write, req.Read = f.Reason, f.Ticket, f.Via, f.Read
 	req.Source = surgery.SourceCheck{DSN: f.Source, Force: f.Force}
+	req.PauseDownstream = f.PauseDownstream
 	req.Actor = g.actor("")
 	req.ApprovalsRequired = g.cfg.Approvals.Required
 	env, done, err := g.surgeryEnv(ctx)

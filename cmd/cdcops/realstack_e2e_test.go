@@ -42,12 +42,19 @@ func (r *realRun) run(want int, args ...string) string {
 	return out.String()
 }
 
-// realPipeline starts a Debezium pipeline on db ("postgres" or "mariadb"),
-// puts `lab load` on its source and waits until `reconcile` says equal.
+// realPipeline starts a Debezium pipeline on db ("postgres" or "mariadb")
+// on the Connect 4.4 worker, puts `lab load` on its source and waits until
+// `reconcile` says equal; it leaves the source STOPPED.
 func realPipeline(t *testing.T, ctx context.Context, db string) (*realstack.Broker, *realstack.Worker, *realstack.Pipeline, *realRun) {
 	t.Helper()
+	return realPipelineOn(t, ctx, db, realstack.Version44)
+}
+
+// realPipelineOn is realPipeline on the worker of the given Connect version.
+func realPipelineOn(t *testing.T, ctx context.Context, db, version string) (*realstack.Broker, *realstack.Worker, *realstack.Pipeline, *realRun) {
+	t.Helper()
 	testenv.Kcat(t)
-	w := testenv.RealConnect(t, realstack.Version44)
+	w := testenv.RealConnect(t, version)
 	b := testenv.RealKafka(t)
 	o := realstack.PipelineOptions{Connect: w.URL(), Bootstrap: b.Addr(), Name: testenv.UniqueName("rs")}
 	if db == "postgres" {

@@ -30,6 +30,12 @@ type reconcileOptions struct {
 	maxDiffs, stopAfter    int
 	maxLoad                float64
 	rowsPerSecond          int64
+	sourceReplica          string
+	maxReplicaLag          time.Duration
+	window                 []string
+	windowEnd              string
+	outsideWindow          string
+	clock                  reconcile.Clock // nil = real time; tests inject one
 	timeout, settle        time.Duration
 	partitionBy            string
 	diffFile               string
@@ -63,6 +69,8 @@ See docs/reconcile.md for every option and the JSON schema.`,
   cdcops reconcile --source … --sink … --table events --partition-by created_at:day --settle 30s --diff-file diffs.jsonl
   cdcops reconcile --pairs pairs.yaml -o json
   cdcops reconcile --source … --sink … --table orders --max-load 8 --rows-per-second 50000
+  cdcops reconcile --source-replica postgres://app@db1-standby/shop --max-replica-lag 30s --sink mysql://app@dw/shop --table orders
+  cdcops reconcile --source … --sink … --table orders --window "Mon-Fri 01:00-05:00 Europe/Berlin" --window-end pause
   cdcops reconcile --source … --sink … --table orders --incremental --updated-column updated_at --full-every 24h
   cdcops reconcile history --table orders`,
 		Args: exactArgs(0, "no arguments (use flags)"),
@@ -98,6 +106,11 @@ func reconcileFlags(fs *pflag.FlagSet, o *reconcileOptions) {
 	fs.IntVar(&o.stopAfter, "stop-after", 0, "stop at the first difference beyond N; counts are then lower bounds (stopped_early) (0 = never stop)")
 	fs.Float64Var(&o.maxLoad, "max-load", 0, "pause between ranges/batches while a side's load is above this: PostgreSQL active backends, MariaDB Threads_running (0 = no limit)")
 	fs.Int64Var(&o.rowsPerSecond, "rows-per-second", 0, "read at most this many rows per second per side (0 = no limit)")
+	fs.StringVar(&o.sourceReplica, "source-replica", "", "read the source from this replica (PostgreSQL standby, MariaDB/MySQL replica) instead of --source; refused if it is not one; its lag is reported")
+	fs.DurationVar(&o.maxReplicaLag, "max-replica-lag", 0, "pause between ranges/batches while the --source-replica lags more than this (0 = no limit)")
+	fs.StringArrayVar(&o.window, "window", nil, `maintenance window "[DAYS ]HH:MM-HH:MM[ ZONE]", e.g. "Mon-Fri 01:00-05:00 Europe/Berlin" (repeatable; outside every window the run waits)`)
+	fs.StringVar(&o.windowEnd, "window-end", "stop", "when the window closes mid-run: stop (report what was read; counts are lower bounds) or pause until the next window")
+	fs.StringVar(&o.outsideWindow, "outside-window", "wait", "with --pairs, a pair outside its window: wait for it, or skip it (reported as skipped)")
 	fs.DurationVar(&o.timeout, "timeout", 0, "give up after this long (0 = no limit)")
 	fs.DurationVar(&o.settle, "settle", 0, "re-check differing rows after this delay and drop those that converged")
 	fs.StringVar(&o.partitionBy, "partition-by", "", "also compare count and checksum per COL:day|hour|month")
@@ -118,6 +131,11 @@ func (o *reconcileOptions) spec() (reconcile.Spec, error) {
 		Mode: o.mode, SourceMode: o.sourceMode, SinkMode: o.sinkMode, MaxDiffs: o.maxDiffs, StopAfter: o.stopAfter,
 		Timeout: o.timeout, Settle: o.settle, PartitionBy: o.partitionBy,
 		MaxLoad: o.maxLoad, RowsPerSecond: o.rowsPerSecond,
+		SourceReplica: o.sourceReplica, MaxReplicaLag: o.maxReplicaLag,
+		Window: o.window, WindowEnd: o.windowEnd, Clock: o.clock,
+	}
+	if err := checkOutsideWindow(o.outsideWindow); err != nil {
+		return s, err
 	}
 	if err := columnsConflict(o.columns, o.exclude); err != nil {
 		return s, err
@@ -152,8 +170,11 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 	if o.pairs != "" {
 		return runReconcilePairs(ctx, g, o)
 	}
-	if o.source == "" || o.sink == "" || o.table == "" {
-		return usageError{fmt.Errorf("reconcile needs --source, --sink and --table (or --pairs FILE)")}
+	if (o.source == "" && o.sourceReplica == "") || o.sink == "" || o.table == "" {
+		return usageError{fmt.Errorf("reconcile needs --source, --sink and --table (or --pairs FILE); --source-replica may stand for --source")}
+	}
+	if o.outsideWindow == "skip" {
+		return cdcops.Errorf(cdcops.EINVALID, "leave --outside-window out (a single run waits for its window), or list the table in a --pairs file", "--outside-window skip applies to --pairs only")
 	}
 	spec, err := o.spec()
 	if err != nil {
@@ -190,7 +211,7 @@ func runReconcile(ctx context.Context, g *globals, o *reconcileOptions) error {
 	if err := g.print(rep, rep.WriteTable); err != nil {
 		return err
 	}
-	if !rep.Equal {
+	if differs(rep) {
 		return exitStatus(1)
 	}
 	return nil

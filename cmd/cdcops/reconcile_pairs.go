@@ -43,6 +43,11 @@ type pairDefaults struct {
 	Mode               string            `yaml:"mode"`
 	MaxDiffs           *int              `yaml:"max_diffs"`
 	PartitionBy        string            `yaml:"partition_by"`
+	SourceReplica      string            `yaml:"source_replica"`
+	MaxReplicaLag      string            `yaml:"max_replica_lag"`
+	Window             windowList        `yaml:"window"`
+	WindowEnd          string            `yaml:"window_end"`
+	OutsideWindow      string            `yaml:"outside_window"`
 	Incremental        *bool             `yaml:"incremental"`
 	UpdatedColumn      string            `yaml:"updated_column"`
 	UpdatedMargin      string            `yaml:"updated_margin"`
@@ -59,13 +64,15 @@ type pairEntry struct {
 
 // pairsSummary is the one result of a --pairs run.
 type pairsSummary struct {
-	Equal     bool                `json:"equal"`
-	Tables    int                 `json:"tables"`
-	Different int                 `json:"different"`
-	Failed    int                 `json:"failed"`
-	ElapsedMS int64               `json:"elapsed_ms"`
-	Results   []*reconcile.Report `json:"results"`
-	Errors    []pairError         `json:"errors"`
+	Equal      bool                `json:"equal"`
+	Tables     int                 `json:"tables"`
+	Different  int                 `json:"different"`
+	Failed     int                 `json:"failed"`
+	Incomplete int                 `json:"incomplete"` // stopped when their window closed
+	ElapsedMS  int64               `json:"elapsed_ms"`
+	Results    []*reconcile.Report `json:"results"`
+	Errors     []pairError         `json:"errors"`
+	Skipped    []pairSkip          `json:"skipped"`
 }
 
 type pairError struct {
@@ -125,6 +132,25 @@ func pairSpec(pf *pairsFile, p pairEntry, o *reconcileOptions) (reconcile.Spec, 
 	s.TimestampPrecision = first(p.TimestampPrecision, d.TimestampPrecision, o.tsPrecision)
 	s.Mode = first(p.Mode, d.Mode, o.mode)
 	s.PartitionBy = first(p.PartitionBy, d.PartitionBy, base.PartitionBy)
+	// A source and its replica go together: the most specific level that
+	// names either decides the replica (a pair's own source: is read
+	// itself, not through the defaults' replica).
+	switch {
+	case p.Source != "" || p.SourceReplica != "":
+		s.SourceReplica = p.SourceReplica
+	case d.Source != "" || pf.Source != "" || d.SourceReplica != "":
+		s.SourceReplica = d.SourceReplica
+	}
+	if lag := first(p.MaxReplicaLag, d.MaxReplicaLag); lag != "" {
+		if s.MaxReplicaLag, err = parseLag(lag, p.Table); err != nil {
+			return s, err
+		}
+	}
+	if s.SourceReplica == "" && p.MaxReplicaLag == "" {
+		s.MaxReplicaLag = 0 // the flag's or the defaults' limit is for the pairs read from a replica
+	}
+	s.Window = firstList(p.Window, d.Window, base.Window)
+	s.WindowEnd = first(p.WindowEnd, d.WindowEnd, base.WindowEnd)
 	if p.MaxDiffs != nil {
 		s.MaxDiffs = *p.MaxDiffs
 	} else if d.MaxDiffs != nil {
@@ -136,6 +162,9 @@ func pairSpec(pf *pairsFile, p pairEntry, o *reconcileOptions) (reconcile.Spec, 
 			s.Normalize[k] = v
 		}
 	}
+	if err := checkOutsideWindow(first(p.OutsideWindow, d.OutsideWindow)); err != nil {
+		return s, fmt.Errorf("pair %s: %w", p.Table, err)
+	}
 	if s.Incremental, err = o.incr.incremental(firstBool(p.Incremental, d.Incremental), first(p.UpdatedColumn, d.UpdatedColumn),
 		first(p.UpdatedMargin, d.UpdatedMargin), first(p.FullEvery, d.FullEvery), firstBool(p.CountRanges, d.CountRanges)); err != nil {
 		return s, fmt.Errorf("pair %s: %w", p.Table, err)
@@ -143,8 +172,8 @@ func pairSpec(pf *pairsFile, p pairEntry, o *reconcileOptions) (reconcile.Spec, 
 	if err := o.incrNeedsRecord(s); err != nil {
 		return s, err
 	}
-	if s.Source == "" || s.Sink == "" {
-		return s, cdcops.Errorf(cdcops.EINVALID, "set source: and sink: in the pairs file (top level or per pair) or pass --source/--sink",
+	if (s.Source == "" && s.SourceReplica == "") || s.Sink == "" {
+		return s, cdcops.Errorf(cdcops.EINVALID, "set source: (or source_replica:) and sink: in the pairs file (top level or per pair) or pass --source/--sink",
 			"pair %s has no source or sink DSN", p.Table)
 	}
 	if err := columnsConflict(s.Columns, s.ExcludeColumns); err != nil {
@@ -180,10 +209,16 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 		return err
 	}
 	specs := make([]reconcile.Spec, len(pf.Pairs))
+	skips := make([]*pairSkip, len(pf.Pairs))
+	now := time.Now()
+	if o.clock != nil {
+		now = o.clock.Now()
+	}
 	for i, p := range pf.Pairs {
 		if specs[i], err = pairSpec(pf, p, o); err != nil {
 			return err
 		}
+		skips[i] = skipOutside(specs[i], first(p.OutsideWindow, pf.Defaults.OutsideWindow, o.outsideWindow), now)
 	}
 	if strings.HasSuffix(strings.ToLower(o.diffFile), ".csv") {
 		return usageError{fmt.Errorf("--diff-file with --pairs writes JSON lines (tables differ in columns); use a .jsonl name")}
@@ -194,7 +229,7 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 	}
 	defer out.close()
 	start := time.Now()
-	sum := &pairsSummary{Tables: len(specs), Results: make([]*reconcile.Report, len(specs)), Errors: []pairError{}}
+	sum := &pairsSummary{Tables: len(specs), Results: make([]*reconcile.Report, len(specs)), Errors: []pairError{}, Skipped: []pairSkip{}}
 	errs := make([]error, len(specs))
 	var eg errgroup.Group
 	limit := pf.Parallelism
@@ -206,6 +241,10 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 	stop := g.startProgress("reconcile --pairs", func() string { return progressBar(finished.Load(), int64(len(specs)), "tables") })
 	defer stop()
 	for i := range specs {
+		if skips[i] != nil {
+			finished.Add(1)
+			continue
+		}
 		eg.Go(func() error {
 			defer finished.Add(1)
 			spec := specs[i]
@@ -234,15 +273,24 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 	sum.Equal = true
 	results := sum.Results[:0]
 	for i, rep := range sum.Results {
+		if skips[i] != nil {
+			sum.Skipped = append(sum.Skipped, *skips[i])
+			continue
+		}
 		if errs[i] != nil {
 			sum.Failed++
 			sum.Equal = false
 			sum.Errors = append(sum.Errors, pairError{Table: specs[i].Table, Error: errs[i].Error(), Hint: cdcops.HintOf(errs[i])})
 			continue
 		}
+		if rep.WindowClosed {
+			sum.Incomplete++
+		}
 		if !rep.Equal {
-			sum.Different++
 			sum.Equal = false
+		}
+		if differs(rep) {
+			sum.Different++
 		}
 		results = append(results, rep)
 	}
@@ -252,15 +300,30 @@ func runReconcilePairs(ctx context.Context, g *globals, o *reconcileOptions) err
 		fmt.Fprintln(w, "RESULT\tSOURCE TABLE\tSINK TABLE\tSOURCE ROWS\tSINK ROWS\tMISSING\tEXTRA\tCHANGED\tDUPLICATES")
 		for _, r := range sum.Results {
 			verdict := "equal"
-			if !r.Equal {
+			switch {
+			case differs(r):
 				verdict = "DIFFERENT"
+			case r.WindowClosed:
+				verdict = "INCOMPLETE" // its window closed first
 			}
 			fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\n", verdict, r.SourceTable, r.SinkTable, r.SourceRows, r.SinkRows, r.Missing, r.Extra, r.Changed, r.Duplicates)
 		}
 		for _, e := range sum.Errors {
 			fmt.Fprintf(w, "ERROR\t%s\t%s\t%s\n", e.Table, e.Error, e.Hint)
 		}
-		fmt.Fprintf(w, "\n%d tables, %d different, %d failed, %d ms\n", sum.Tables, sum.Different, sum.Failed, sum.ElapsedMS)
+		for _, r := range sum.Results {
+			if rs := r.SourceReplica; rs != nil {
+				lag := "unknown"
+				if rs.LagMS != nil {
+					lag = fmt.Sprintf("%d ms", *rs.LagMS)
+				}
+				fmt.Fprintf(w, "REPLICA\t%s\tread from %s, lag %s: differences younger than that may be replication delay, not drift\n", r.SourceTable, rs.Replica, lag)
+			}
+		}
+		for _, k := range sum.Skipped {
+			fmt.Fprintf(w, "SKIPPED\t%s\t%s; next opens %s\n", k.Table, k.Reason, k.NextOpen)
+		}
+		fmt.Fprintf(w, "\n%d tables, %d different, %d failed, %d incomplete, %d skipped, %d ms\n", sum.Tables, sum.Different, sum.Failed, sum.Incomplete, len(sum.Skipped), sum.ElapsedMS)
 	})
 	if err != nil {
 		return err

@@ -246,3 +246,52 @@ func ProcessesMentioning(s string) []string {
 	}
 	return out
 }
+
+// RealPostgresReplica is a hot standby of RealPostgres made for this test
+// (pg_basebackup -R, streaming over TCP, on a free port); it is stopped and
+// its files removed when the test ends. Databases created on the primary
+// appear on it once replayed.
+func RealPostgresReplica(t testing.TB) *realstack.Postgres {
+	t.Helper()
+	primary := RealPostgres(t)
+	dir, err := os.MkdirTemp("", "cdcops-pgreplica-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil { // the server runs as postgres
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	replica, err := realstack.StartPostgresReplica(ctx, primary, realstack.PostgresOptions{Dir: dir})
+	if err != nil {
+		t.Fatalf("start PostgreSQL replica: %v", err)
+	}
+	t.Cleanup(func() { replica.Close() })
+	return replica
+}
+
+// RealMariaDBReplica is a second private MariaDB replicating from
+// RealMariaDB with GTIDs, made for this test and caught up with it; it is
+// stopped and its files removed when the test ends.
+func RealMariaDBReplica(t testing.TB) *realstack.MariaDB {
+	t.Helper()
+	primary := RealMariaDB(t)
+	dir, err := os.MkdirTemp("", "cdcops-mdbreplica-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil { // the server runs as mysql
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	replica, err := realstack.StartMariaDBReplica(ctx, primary, realstack.MariaDBOptions{Dir: dir})
+	if err != nil {
+		t.Fatalf("start MariaDB replica: %v", err)
+	}
+	t.Cleanup(func() { replica.Close() })
+	return replica
+}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cdcops/cdcops/sqlconn"
@@ -172,5 +173,70 @@ func (m *MariaDB) PID() int { return m.p.cmd.Process.Pid }
 // Close stops the server (SIGTERM, SIGKILL after 15s).
 func (m *MariaDB) Close() error {
 	m.p.stop(15 * time.Second)
+	return nil
+}
+
+// StartMariaDBReplica starts a second private server (o.ServerID, default
+// 2) replicating from primary with GTIDs (MASTER_USE_GTID=slave_pos, as
+// the Debezium user) and waits until it has applied everything the
+// primary had logged. Close stops it; the primary keeps running.
+func StartMariaDBReplica(ctx context.Context, primary *MariaDB, o MariaDBOptions) (*MariaDB, error) {
+	if o.ServerID == 0 {
+		o.ServerID = 2
+	}
+	m, err := StartMariaDB(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.follow(ctx, primary); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+func (m *MariaDB) follow(ctx context.Context, primary *MariaDB) error {
+	db, err := sqlconn.Open(ctx, m.DSN())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// Its own setup is forgotten (RESET MASTER): under gtid_strict_mode
+	// its GTIDs would otherwise collide with the primary's.
+	for _, q := range []string{"RESET MASTER", "SET GLOBAL gtid_slave_pos = ''",
+		fmt.Sprintf("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=%d, MASTER_USER='%s', MASTER_PASSWORD='%s', MASTER_USE_GTID=slave_pos",
+			primary.Port(), DebeziumUser, DebeziumPassword),
+		"START SLAVE"} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("mariadb replica: %s: %w", strings.SplitN(q, " MASTER_PASSWORD", 2)[0], err)
+		}
+	}
+	return m.CatchUp(ctx, primary)
+}
+
+// CatchUp waits until the server has applied every transaction primary has
+// logged so far (MASTER_GTID_WAIT, up to a minute).
+func (m *MariaDB) CatchUp(ctx context.Context, primary *MariaDB) error {
+	pdb, err := sqlconn.Open(ctx, primary.DSN())
+	if err != nil {
+		return err
+	}
+	defer pdb.Close()
+	var pos string
+	if err := pdb.QueryRowContext(ctx, "SELECT @@gtid_binlog_pos").Scan(&pos); err != nil {
+		return err
+	}
+	db, err := sqlconn.Open(ctx, m.DSN())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var r int
+	if err := db.QueryRowContext(ctx, "SELECT MASTER_GTID_WAIT(?, 60)", pos).Scan(&r); err != nil {
+		return err
+	}
+	if r != 0 {
+		return fmt.Errorf("mariadb replica did not reach the primary's GTID position %s in 60 s; see SHOW SLAVE STATUS on port %d", pos, m.port)
+	}
 	return nil
 }

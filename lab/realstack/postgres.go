@@ -60,6 +60,12 @@ func StartPostgres(ctx context.Context, o PostgresOptions) (*Postgres, error) {
 			return nil, err
 		}
 	}
+	return runPostgres(ctx, postgres, data, port, log, su)
+}
+
+// runPostgres starts the server on a prepared data dir (a new cluster or a
+// base backup) and waits until it answers.
+func runPostgres(ctx context.Context, postgres, data string, port int, log string, su *serverUser) (*Postgres, error) {
 	cmd := exec.Command(postgres, "-D", data, "-p", strconv.Itoa(port),
 		"-c", "listen_addresses=127.0.0.1",
 		"-c", "unix_socket_directories="+data,

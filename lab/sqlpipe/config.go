@@ -24,6 +24,7 @@ const (
 	KeyMaxBatch            = "max.batch.size"
 	KeyTombstones          = "tombstones.on.delete"
 	KeyGapWait             = "cdcops.gap.wait.ms"
+	KeyHeartbeat           = "heartbeat.interval.ms" // > 0: set-binlog-position can commit (binlog_signal.go)
 	KeyConnectionURL       = "connection.url"
 	KeyTableNameFormat     = "table.name.format"
 	KeyFaultFailMessage    = "cdcops.fault.fail.message" // task fails with this trace at its next poll/put
@@ -107,6 +108,7 @@ type sourceConfig struct {
 	maxBatch     int
 	tombstones   bool
 	gapWait      time.Duration
+	heartbeat    time.Duration
 	failMessage  string
 	freezeOffset bool
 }
@@ -147,6 +149,9 @@ func parseSourceConfig(cfg map[string]string) (sourceConfig, error) {
 		c.maxBatch = defaultMaxBatch
 	}
 	if c.gapWait, err = msConfig(cfg, KeyGapWait, defaultGapWait); err != nil {
+		return c, err
+	}
+	if c.heartbeat, err = msConfig(cfg, KeyHeartbeat, 0); err != nil {
 		return c, err
 	}
 	c.tombstones = !strings.EqualFold(strings.TrimSpace(cfg[KeyTombstones]), "false")

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/cdcops/cdcops/connectjson"
@@ -22,6 +23,7 @@ const (
 	KeySignalCollection = "signal.data.collection"
 	KeySignalTopic      = "signal.kafka.topic"
 	KeySignalBootstrap  = "signal.kafka.bootstrap.servers"
+	KeySignalGroup      = "signal.kafka.groupId"
 )
 
 // signalConfig is which signal channels the lab source listens on.
@@ -29,6 +31,7 @@ type signalConfig struct {
 	table     string // source channel: the signal table ("" = off)
 	topic     string // kafka channel: the signal topic ("" = off)
 	bootstrap string
+	group     string // the consumer group whose committed offset says what was read
 }
 
 func parseSignalConfig(cfg map[string]string, prefix string) (signalConfig, error) {
@@ -51,6 +54,9 @@ func parseSignalConfig(cfg map[string]string, prefix string) (signalConfig, erro
 			c.topic = strings.TrimSpace(cfg[KeySignalTopic])
 			if c.topic == "" {
 				c.topic = prefix + "-signal"
+			}
+			if c.group = strings.TrimSpace(cfg[KeySignalGroup]); c.group == "" {
+				c.group = "kafka-signal" // Debezium's default
 			}
 			if c.bootstrap = strings.TrimSpace(cfg[KeySignalBootstrap]); c.bootstrap == "" {
 				return c, configError("the kafka signal channel needs %s", KeySignalBootstrap)
@@ -105,11 +111,19 @@ func (t *sourceTask) startSignals(ctx context.Context, cfg signalConfig) error {
 		t.stream.Other = s.fromChange
 	}
 	if cfg.topic != "" {
-		cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(cfg.bootstrap, ",")...),
-			kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{cfg.topic: {0: kgo.NewOffset().AtStart()}}))
+		// Like Debezium's consumer (group signal.kafka.groupId, auto
+		// commit, earliest): a restarted task goes on after what it read.
+		start := kgo.NewOffset().AtStart()
+		cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(cfg.bootstrap, ",")...))
 		if err != nil {
 			return configError("signal consumer: %v", err)
 		}
+		if offs, err := kadm.NewClient(cl).FetchOffsets(ctx, cfg.group); err == nil {
+			if o, ok := offs.Lookup(cfg.topic, 0); ok && o.At >= 0 {
+				start = kgo.NewOffset().At(o.At)
+			}
+		}
+		cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{cfg.topic: {0: start}})
 		cctx, cancel := context.WithCancel(context.Background())
 		s.kafka, s.stop = cl, cancel
 		go s.consume(cctx)
@@ -143,7 +157,9 @@ func (s *signals) fromChange(ch Change) {
 func (s *signals) consume(ctx context.Context) {
 	for ctx.Err() == nil {
 		fs := s.kafka.PollFetches(ctx)
+		next := int64(-1)
 		fs.EachRecord(func(r *kgo.Record) {
+			next = r.Offset + 1
 			if string(r.Key) != s.prefix {
 				s.log.Info("signal key doesn't match the connector's name", "key", string(r.Key), "prefix", s.prefix)
 				return
@@ -157,6 +173,13 @@ func (s *signals) consume(ctx context.Context) {
 				s.add(signal{id: v.ID, typ: v.Type, data: v.Data})
 			}
 		})
+		if next >= 0 {
+			commit := kadm.Offsets{}
+			commit.Add(kadm.Offset{Topic: s.cfg.topic, Partition: 0, At: next, LeaderEpoch: -1})
+			if _, err := kadm.NewClient(s.kafka).CommitOffsets(ctx, s.cfg.group, commit); err != nil && ctx.Err() == nil {
+				s.log.Warn("signal consumer commit", "err", err)
+			}
+		}
 	}
 }
 

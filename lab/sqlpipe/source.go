@@ -61,6 +61,7 @@ type sourceTask struct {
 	snapshotPos     int64
 	resumeOffset    connectjson.Object // what Start read; re-emitted while offsets are frozen
 	signals         *signals           // execute-snapshot signals (signal.go)
+	halted          bool               // set-binlog-position seen: nothing more until a restart
 }
 
 // Offset keys, Debezium-like (spec §3.6): pos is the changelog position.
@@ -164,6 +165,13 @@ func (t *sourceTask) Poll(ctx context.Context) ([]plugin.SourceRecord, error) {
 	}
 	if t.snapshotPending {
 		return t.pollSnapshot(ctx)
+	}
+	if t.halted {
+		select {
+		case <-ctx.Done():
+		case <-time.After(t.cfg.poll):
+		}
+		return nil, nil
 	}
 	evs, err := t.stream.Next(ctx, t.cfg.maxBatch, t.cfg.tombstones)
 	if err != nil {
