@@ -45,6 +45,7 @@ func (e *engine) incremental(ctx context.Context) error {
 			e.rep.Mode, e.rep.ModeReason = mode, reason
 		}
 		x.full, x.rep.Full = true, true
+		x.rep.Since = SideTexts{} // nothing was read from the watermarks after all
 		ranges, err = e.incrFull(ctx)
 	}
 	if errors.Is(err, errStop) {
