@@ -99,29 +99,20 @@ func heartbeatOn(c *Current) error {
 // reads that row again and Debezium repositions again, in a loop; Kafka
 // signals are consumed once (consumer group signal.kafka.groupId).
 func kafkaChannel(ctx context.Context, c *Current, send *cdcops.SignalSend) error {
-	cfg := c.Config
-	channels := strings.TrimSpace(cfg["signal.enabled.channels"])
-	if channels == "" {
-		channels = "source" // Debezium's code default
-	}
-	var on []string
-	for _, ch := range strings.Split(channels, ",") {
-		on = append(on, strings.TrimSpace(ch))
-	}
+	channels := debezium.SignalChannels(c.Config)
 	hint := "enable the Kafka channel on the connector: signal.enabled.channels=kafka, signal.kafka.bootstrap.servers=HOST:PORT, signal.kafka.topic (default <topic.prefix>-signal, one partition)"
-	if !slices.Contains(on, "kafka") {
+	if !slices.Contains(channels, "kafka") {
 		why := "no kafka channel"
-		if slices.Contains(on, "source") {
+		if slices.Contains(channels, "source") {
 			why = "only the source channel, whose signal row the replay reads again (Debezium would reposition in a loop)"
 		}
-		return cdcops.Errorf(cdcops.EINVALID, hint, "refusing --via signal: %s has no usable signal channel: signal.enabled.channels=%q has %s", c.Name, channels, why)
+		return cdcops.Errorf(cdcops.EINVALID, hint, "refusing --via signal: %s has no usable signal channel: signal.enabled.channels=%q has %s", c.Name, strings.Join(channels, ","), why)
 	}
-	prefix := orDefault(cfg["topic.prefix"], cfg["database.server.name"])
-	bootstrap := strings.TrimSpace(cfg["signal.kafka.bootstrap.servers"])
-	if prefix == "" || bootstrap == "" {
+	ks := debezium.KafkaSignalsOf(c.Config)
+	if ks.Key == "" || ks.Bootstrap == "" {
 		return cdcops.Errorf(cdcops.EINVALID, hint, "refusing --via signal: %s has no usable signal channel: the kafka channel needs topic.prefix (the signal key) and signal.kafka.bootstrap.servers", c.Name)
 	}
-	topic := orDefault(strings.TrimSpace(cfg["signal.kafka.topic"]), prefix+"-signal")
+	topic, bootstrap := ks.Topic, ks.Bootstrap
 	kc, err := kafka.Dial(ctx, bootstrap)
 	if err != nil {
 		return err
@@ -131,7 +122,7 @@ func kafkaChannel(ctx context.Context, c *Current, send *cdcops.SignalSend) erro
 		return cdcops.Errorf(cdcops.EINVALID, "create it with one partition (Debezium reads partition 0 only)",
 			"refusing --via signal: %s has no usable signal channel: signal topic %s: %v", c.Name, topic, err)
 	}
-	send.Channel, send.Topic, send.Bootstrap, send.Key = "kafka", topic, bootstrap, prefix
+	send.Channel, send.Topic, send.Bootstrap, send.Key = "kafka", topic, bootstrap, ks.Key
 	return nil
 }
 

@@ -89,11 +89,7 @@ func (r *runner) applySignal(ctx context.Context) error {
 // plan's, so a resumed apply that sends again sends the same signal.
 func (r *runner) sendSignal(ctx context.Context) (string, error) {
 	s := r.p.Signal
-	value, err := json.Marshal(struct {
-		ID   string          `json:"id"`
-		Type string          `json:"type"`
-		Data json.RawMessage `json:"data"`
-	}{s.ID, "set-binlog-position", s.Data})
+	value, err := debezium.SignalValue(s.ID, "set-binlog-position", s.Data)
 	if err != nil {
 		return "", err
 	}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/connect"
+	"github.com/cdcops/cdcops/debezium"
 	"github.com/cdcops/cdcops/kafka"
 	"github.com/cdcops/cdcops/reconcile"
 	"github.com/cdcops/cdcops/reconcile/dialect"
@@ -221,19 +223,12 @@ func prepareChannel(ctx context.Context, o SignalOptions, src *sqlconn.DB, w dia
 	if err != nil {
 		return nil, err
 	}
-	channels := cfg["signal.enabled.channels"]
-	if strings.TrimSpace(channels) == "" {
-		channels = "source" // Debezium's code default (the docs say source,kafka)
-	}
-	enabled := false
-	for _, c := range strings.Split(channels, ",") {
-		enabled = enabled || strings.TrimSpace(c) == o.Channel
-	}
-	if !enabled {
+	channels := debezium.SignalChannels(cfg)
+	if !slices.Contains(channels, o.Channel) {
 		return nil, fail("channel enabled", "add "+o.Channel+" to the connector's signal.enabled.channels",
-			"signal.enabled.channels=%q does not include %s", channels, o.Channel)
+			"signal.enabled.channels=%q does not include %s", strings.Join(channels, ","), o.Channel)
 	}
-	ok("channel enabled", "signal.enabled.channels="+channels)
+	ok("channel enabled", "signal.enabled.channels="+strings.Join(channels, ","))
 	if o.Channel == "kafka" {
 		return kafkaChannel(ctx, o, cfg, res, fail, ok)
 	}
@@ -288,18 +283,15 @@ func sourceChannel(ctx context.Context, src *sqlconn.DB, w dialect.Writer, cfg m
 }
 
 func kafkaChannel(ctx context.Context, o SignalOptions, cfg map[string]string, res *SignalResult, fail failFunc, ok func(string, string)) (*channel, error) {
-	prefix := cfg["topic.prefix"]
-	if prefix == "" {
+	ks := debezium.KafkaSignalsOf(cfg)
+	if ks.Key == "" {
 		return nil, fail("topic.prefix", "the Kafka signal key must equal the connector's topic.prefix", "the connector has no topic.prefix")
 	}
-	topic := cfg["signal.kafka.topic"]
-	if topic == "" {
-		topic = prefix + "-signal"
-	}
+	topic, prefix := ks.Topic, ks.Key
 	res.Target = topic
 	bootstrap := o.Bootstrap
 	if bootstrap == "" {
-		bootstrap = cfg["signal.kafka.bootstrap.servers"]
+		bootstrap = ks.Bootstrap
 	}
 	if bootstrap == "" {
 		return nil, fail("signal bootstrap", "pass --bootstrap or set signal.kafka.bootstrap.servers", "no Kafka address for the signal topic")
@@ -315,7 +307,10 @@ func kafkaChannel(ctx context.Context, o SignalOptions, cfg map[string]string, r
 	}
 	ok("signal topic exists", fmt.Sprintf("%s, %d partitions; signals go to partition 0 with key %q", topic, n, prefix))
 	return &channel{close: cl.Close, send: func(ctx context.Context, r SignalRecord) error {
-		value, _ := json.Marshal(r)
+		value, err := debezium.SignalValue(r.ID, r.Type, r.Data)
+		if err != nil {
+			return err
+		}
 		// Exact bytes into partition 0: Debezium's signal consumer is
 		// assigned partition 0 only and drops keys other than topic.prefix.
 		return cl.WriteOffsetRecords(ctx, []cdcops.OffsetRecord{{Topic: topic, Partition: 0, RawKey: []byte(prefix), RawValue: value}})
