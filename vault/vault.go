@@ -150,6 +150,14 @@ func (v *Vault) Put(ctx context.Context, s *cdcops.Snapshot) (cdcops.SnapshotSum
 	if err != nil {
 		return cdcops.SnapshotSummary{}, err
 	}
+	// The id is the second and the content: a second backup of the same
+	// offsets in the same second is this snapshot. Keep the stored one —
+	// writing its file again (other created_at, other bytes) and dying
+	// before the summary would leave a summary whose file no longer
+	// matches it.
+	if sum, ok := v.storedWhole(ctx, s.ID); ok {
+		return sum, nil
+	}
 	if v.Encrypted() {
 		if data, err = v.encrypt(data); err != nil {
 			return cdcops.SnapshotSummary{}, err
@@ -171,6 +179,17 @@ func (v *Vault) Put(ctx context.Context, s *cdcops.Snapshot) (cdcops.SnapshotSum
 		return sum, err
 	}
 	return sum, nil
+}
+
+// storedWhole returns snapshot id's summary when it and a file matching it
+// are both stored.
+func (v *Vault) storedWhole(ctx context.Context, id string) (cdcops.SnapshotSummary, bool) {
+	var sum cdcops.SnapshotSummary
+	raw, err := v.readAll(ctx, indexPrefix+id+".json")
+	if err != nil || json.Unmarshal(raw, &sum) != nil || sum.ID != id {
+		return sum, false
+	}
+	return sum, v.StoredIntact(ctx, sum)
 }
 
 func (v *Vault) encrypt(data []byte) ([]byte, error) {

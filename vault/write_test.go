@@ -116,3 +116,38 @@ func TestPutOnFullFilesystem(t *testing.T) {
 		t.Errorf("after a failed Put: list %+v %v", list, err)
 	}
 }
+
+// The same offsets backed up twice in one second get one id. The second
+// Put keeps the stored snapshot: rewriting its file (other created_at,
+// other bytes) and dying before the summary left a listed snapshot whose
+// file no longer matched its summary (seen with kill -9).
+func TestPutSameIDKeepsTheStoredSnapshot(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "vault")
+	v := open(t, "file://"+dir, Options{})
+	at := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	first, err := v.Put(ctx, snaptest.Sample(at, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := os.ReadFile(filepath.Join(dir, "snapshots", first.ID+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := v.Put(ctx, snaptest.Sample(at.Add(400*time.Millisecond), 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.ID != first.ID || second.FileSHA256 != first.FileSHA256 {
+		t.Fatalf("second Put = %s %s, want the stored %s %s", second.ID, second.FileSHA256, first.ID, first.FileSHA256)
+	}
+	now, err := os.ReadFile(filepath.Join(dir, "snapshots", first.ID+".json"))
+	if err != nil || string(now) != string(stored) {
+		t.Fatalf("the stored file was rewritten (%v)", err)
+	}
+	// A different snapshot in the same second is stored under its own id.
+	other, err := v.Put(ctx, snaptest.Sample(at.Add(500*time.Millisecond), 2))
+	if err != nil || other.ID == first.ID {
+		t.Fatalf("other content: %v, id %s", err, other.ID)
+	}
+}
