@@ -1,0 +1,91 @@
+package dialect
+
+import "strconv"
+
+// Digester computes one level of the checksum tree in a single query that
+// returns a single row: the level's row count and one packed value, per
+// non-empty bucket in ascending order: the bucket number (4 bytes big
+// endian, 8 when wide), its row count (4 bytes) and an 8-byte digest. The
+// digest is the first 8 bytes of md5 over the bucket's canonical rows
+// concatenated in key order: each row's encoding is self-delimiting, so
+// equal digests of different row sequences need an md5 collision, and
+// there is one md5 per bucket instead of one per row (with the hex-to-int
+// conversion each row needed, most of MariaDB's cost).
+type Digester interface {
+	Digest(group, key, row, from, where string, wide bool) string
+	// DigestCheck is run right after Digest; a non-zero result says the
+	// digest may be incomplete (MariaDB cuts GROUP_CONCAT at
+	// group_concat_max_len with only a warning). "" when nothing can cut.
+	DigestCheck() string
+}
+
+// DigestEntry is one bucket of a packed digest.
+type DigestEntry struct {
+	Bucket int64
+	Count  int64
+	Hash   string // 8 bytes
+}
+
+// ParseDigest splits a packed digest; ok is false when its length or its
+// counts do not add up to total (a cut or garbled value).
+func ParseDigest(packed []byte, total int64, wide bool) ([]DigestEntry, bool) {
+	idLen := 4
+	if wide {
+		idLen = 8
+	}
+	size := idLen + 12
+	if len(packed)%size != 0 {
+		return nil, false
+	}
+	out := make([]DigestEntry, 0, len(packed)/size)
+	var sum int64
+	for p := packed; len(p) > 0; p = p[size:] {
+		var e DigestEntry
+		for _, b := range p[:idLen] {
+			e.Bucket = e.Bucket<<8 | int64(b)
+		}
+		for _, b := range p[idLen : idLen+4] {
+			e.Count = e.Count<<8 | int64(b)
+		}
+		e.Hash = string(p[idLen+4 : size])
+		sum += e.Count
+		out = append(out, e)
+	}
+	return out, sum == total
+}
+
+func (Postgres) Digest(group, key, row, from, where string, wide bool) string {
+	return pgPack("substr(decode(md5(string_agg(r, '' ORDER BY k)), 'hex'), 1, 8)",
+		"SELECT "+group+" AS g, "+key+" AS k, "+row+" AS r FROM "+from+whereClause(where), wide)
+}
+
+func (Postgres) DigestCheck() string { return "" }
+
+// TypedDigest is Digest over a typed 64-bit row hash h (TypedHasher):
+// the bucket's digest is the sum of its rows' hashes mod 2^64, so no
+// order and no text at all.
+func (Postgres) TypedDigest(group, h, from, where string, wide bool) string {
+	const m = "18446744073709551616"
+	return pgPack("int8send((((sum(h) % "+m+") + "+m+") % "+m+" - 9223372036854775808)::bigint)",
+		"SELECT "+group+" AS g, "+h+" AS h FROM "+from+whereClause(where), wide)
+}
+
+func pgPack(digest, inner string, wide bool) string {
+	id := "int4send(g::int)"
+	if wide {
+		id = "int8send(g::bigint)"
+	}
+	return "SELECT coalesce(sum(c), 0)::bigint, coalesce(string_agg(" + id + " || int4send(c::int) || d, ''::bytea ORDER BY g), ''::bytea) FROM (SELECT g, count(*) AS c, " +
+		digest + " AS d FROM (" + inner + " OFFSET 0) s GROUP BY g) t"
+}
+
+func (MySQL) Digest(group, key, row, from, where string, wide bool) string {
+	n := 8
+	if wide {
+		n = 16
+	}
+	return "SELECT COALESCE(SUM(c), 0), COALESCE(GROUP_CONCAT(CONCAT(UNHEX(LPAD(HEX(g), " + strconv.Itoa(n) + ", '0')), UNHEX(LPAD(HEX(c), 8, '0')), d) ORDER BY g SEPARATOR ''), '') FROM (SELECT " +
+		group + " AS g, COUNT(*) AS c, UNHEX(LEFT(MD5(GROUP_CONCAT(" + row + " ORDER BY " + key + " SEPARATOR '')), 16)) AS d FROM " + from + whereClause(where) + " GROUP BY 1) t"
+}
+
+func (MySQL) DigestCheck() string { return "SELECT @@warning_count" }
