@@ -9,8 +9,9 @@ import (
 )
 
 // sampleRows is auto mode's sample: small, so that on a slow link the
-// measurement itself moves little (about 250 KB for a 7-column table).
-const sampleRows = 2000
+// measurement itself moves little (about 60 KB per side and round for a
+// 7-column table; two rounds).
+const sampleRows = 500
 
 // chooseMode decides, per side, whether it streams or pushes down, and
 // names the run's mode: stream (both stream, merge-compare), pushdown (both
@@ -59,7 +60,7 @@ func (e *engine) chooseMode(ctx context.Context) (string, string, error) {
 			return "", "", err
 		}
 		est := max(e.src.table.EstRows, e.dst.table.EstRows)
-		reason = fmt.Sprintf("sample of %d rows: source stream %s vs checksum %s (round trip %s), sink stream %s vs checksum %s (round trip %s); streaming would move about %s for ~%d rows, pushdown a few KB per 256 ranges",
+		reason = fmt.Sprintf("sample of %d rows: source stream %s vs checksum %s (round trip %s), sink stream %s vs checksum %s (round trip %s); streaming would move about %s for ~%d rows, pushdown about 16 bytes per bucket of ~1,000 rows",
 			sampleRows, t[0][0].Round(time.Millisecond), t[0][1].Round(time.Millisecond), rtt[0].Round(100*time.Microsecond),
 			t[1][0].Round(time.Millisecond), t[1][1].Round(time.Millisecond), rtt[1].Round(100*time.Microsecond),
 			humanBytes((moved[0]+moved[1])*max(est, 1)/sampleRows), est)

@@ -297,8 +297,14 @@ func (s *side) bucketAggs(ctx context.Context, origin, width, fan int64, spans [
 			h, _ := th.RowHash(s.cols, 1)
 			q = th.TypedDigest(div, h, s.from, w, wide)
 		} else {
-			row, from, where, refs := s.aggSource(w, div, key)
-			q = s.d.(dialect.Digester).Digest(refs[0], refs[1], row, from, where, wide)
+			dg := s.d.(dialect.Digester)
+			rowOf := func(canons []string) string { return dg.DigestRow(canons, s.formats) }
+			canons := make([]string, len(s.cols))
+			for i, col := range s.cols {
+				canons[i] = s.d.Canon(col, s.formats[i])
+			}
+			row, from, where, refs := s.aggSourceOf(rowOf, rowOf(canons), w, div, key)
+			q = dg.Digest(refs[0], refs[1], row, from, where, wide)
 		}
 		m, ok, err := s.digest(ctx, q, args, wide)
 		if err == nil && !ok {
