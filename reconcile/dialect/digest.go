@@ -69,12 +69,11 @@ func (Postgres) Digest(group, key, row, from, where string, wide bool) string {
 func (Postgres) DigestCheck() string { return "" }
 
 // TypedDigest is Digest over a typed 64-bit row hash h (TypedHasher):
-// the bucket's digest is the sum of its rows' hashes mod 2^64, so no
-// order and no text at all.
+// the bucket's digest is the XOR of its rows' hashes — no order, no text,
+// and equal for different row sets only by a 64-bit coincidence (rows of
+// one bucket have distinct keys, so no row cancels another).
 func (Postgres) TypedDigest(group, h, from, where string, wide bool) string {
-	const m = "18446744073709551616"
-	return pgPack("int8send((((sum(h) % "+m+") + "+m+") % "+m+" - 9223372036854775808)::bigint)",
-		"SELECT "+group+" AS g, "+h+" AS h FROM "+from+whereClause(where), wide)
+	return pgPack("int8send(bit_xor(h))", "SELECT "+group+" AS g, "+h+" AS h FROM "+from+whereClause(where), wide)
 }
 
 func pgPack(digest, inner string, wide bool) string {
