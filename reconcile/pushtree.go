@@ -156,7 +156,10 @@ func (e *engine) tree(ctx context.Context) error {
 			}
 		}
 		start := time.Now()
-		aggs, err := e.treeLevel(ctx, origin, width, fan, spans, (top-origin)/width >= 1<<31)
+		// Counts only at the top (the report's row totals); below, a
+		// present bucket is non-empty and the tree descends to the leaves.
+		pk := dialect.Packing{Wide: (top-origin)/width >= 1<<31, Counts: topLevel}
+		aggs, err := e.treeLevel(ctx, origin, width, fan, spans, pk)
 		if err != nil {
 			return err
 		}
@@ -178,7 +181,8 @@ func (e *engine) tree(ctx context.Context) error {
 				continue
 			}
 			e.rep.RangesDiffering++
-			if width > leafW && a.Count > 0 && b.Count > 0 && float64(max(a.Count, b.Count)) > 2*leafRows {
+			// Count -1: present, size not sent.
+			if width > leafW && a.Count != 0 && b.Count != 0 && (a.Count < 0 || b.Count < 0 || float64(max(a.Count, b.Count)) > 2*leafRows) {
 				next = append(next, id)
 				continue
 			}
@@ -226,7 +230,7 @@ func nextWidth(w, leafW int64) int64 {
 
 // treeLevel aggregates both sides per bucket of width over the given
 // bucket spans (nil: all rows).
-func (e *engine) treeLevel(ctx context.Context, origin, width, fan int64, spans []bucketSpan, wide bool) (map[int64][2]agg, error) {
+func (e *engine) treeLevel(ctx context.Context, origin, width, fan int64, spans []bucketSpan, pk dialect.Packing) (map[int64][2]agg, error) {
 	out := map[int64][2]agg{}
 	var res [2]map[int64]agg
 	fast, digest := e.typedHash(), e.digests()
@@ -235,7 +239,7 @@ func (e *engine) treeLevel(ctx context.Context, origin, width, fan int64, spans 
 		for i, s := range []*side{e.src, e.dst} {
 			g.Go(func() (err error) {
 				start := time.Now()
-				res[i], err = s.bucketAggs(gctx, origin, width, fan, spans, fast, digest, wide)
+				res[i], err = s.bucketAggs(gctx, origin, width, fan, spans, fast, digest, pk)
 				e.log.Debug("bucket aggregates", "side", s.name, "width", width, "digest", digest, "took", time.Since(start))
 				return err
 			})
@@ -279,7 +283,7 @@ func (e *engine) digests() bool {
 
 // bucketAggs is one grouped aggregate query: per bucket of width, the
 // count and the checksum of the rows in spans (buckets of this width).
-func (s *side) bucketAggs(ctx context.Context, origin, width, fan int64, spans []bucketSpan, fast, digest, wide bool) (map[int64]agg, error) {
+func (s *side) bucketAggs(ctx context.Context, origin, width, fan int64, spans []bucketSpan, fast, digest bool, pk dialect.Packing) (map[int64]agg, error) {
 	w, args := s.pred(keyRange{})
 	key := s.keyOrd[0]
 	if spans != nil {
@@ -295,7 +299,7 @@ func (s *side) bucketAggs(ctx context.Context, origin, width, fan int64, spans [
 		var q string
 		if typed && fast {
 			h, _ := th.RowHash(s.cols, 1)
-			q = th.TypedDigest(div, h, s.from, w, wide)
+			q = th.TypedDigest(div, h, s.from, w, pk)
 		} else {
 			dg := s.d.(dialect.Digester)
 			rowOf := func(canons []string) string { return dg.DigestRow(canons, s.formats) }
@@ -304,9 +308,9 @@ func (s *side) bucketAggs(ctx context.Context, origin, width, fan int64, spans [
 				canons[i] = s.d.Canon(col, s.formats[i])
 			}
 			row, from, where, refs := s.aggSourceOf(rowOf, rowOf(canons), w, div, key)
-			q = dg.Digest(refs[0], refs[1], row, from, where, wide)
+			q = dg.Digest(refs[0], refs[1], row, from, where, pk)
 		}
-		m, ok, err := s.digest(ctx, q, args, wide)
+		m, ok, err := s.digest(ctx, q, args, pk)
 		if err == nil && !ok {
 			err = errDigestCut
 		}
@@ -342,7 +346,7 @@ func (s *side) bucketAggs(ctx context.Context, origin, width, fan int64, spans [
 
 // digest runs a packed digest query; ok is false when the database says
 // the value may be cut, and then nothing of it is used.
-func (s *side) digest(ctx context.Context, q string, args []any, wide bool) (map[int64]agg, bool, error) {
+func (s *side) digest(ctx context.Context, q string, args []any, pk dialect.Packing) (map[int64]agg, bool, error) {
 	var total int64
 	var packed []byte
 	s.queries.Add(1)
@@ -359,7 +363,7 @@ func (s *side) digest(ctx context.Context, q string, args []any, wide bool) (map
 			return nil, false, nil
 		}
 	}
-	entries, ok := dialect.ParseDigest(packed, total, wide)
+	entries, ok := dialect.ParseDigest(packed, total, pk)
 	if !ok {
 		return nil, false, nil
 	}
