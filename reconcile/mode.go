@@ -13,6 +13,9 @@ import (
 // 7-column table; two rounds).
 const sampleRows = 500
 
+// remoteRTT is the round trip from which a link counts as remote.
+const remoteRTT = 2 * time.Millisecond
+
 // chooseMode decides, per side, whether it streams or pushes down, and
 // names the run's mode: stream (both stream, merge-compare), pushdown (both
 // aggregate in SQL) or mixed (range aggregates from SQL on one side and
@@ -78,7 +81,10 @@ func (e *engine) chooseMode(ctx context.Context) (string, string, error) {
 			// A link that carries the sample at 30 MB/s or more is a fast
 			// one (streaming matches the raw scan there) whatever the noise.
 			fast := moved[i] == 0 || float64(moved[i])/max(float64(t[i][0]-rtt[i])/1e9, 1e-6) >= 30e6
-			if stream[i] > 1.5*push[i] && !fast {
+			// A remote link (a round trip of remoteRTT or more) that is not
+			// fast pushes down even when the small sample's times are
+			// within noise of each other: there the bytes decide.
+			if (stream[i] > 1.5*push[i] || rtt[i] >= remoteRTT) && !fast {
 				want[i] = "pushdown"
 			}
 		}
