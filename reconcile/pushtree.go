@@ -159,7 +159,7 @@ func (e *engine) tree(ctx context.Context) error {
 		// Counts only at the top (the report's row totals); below, a
 		// present bucket is non-empty and the tree descends to the leaves.
 		pk := dialect.Packing{Wide: (top-origin)/width >= 1<<31, Counts: topLevel}
-		aggs, err := e.treeLevel(ctx, origin, width, fan, spans, pk)
+		aggs, err := e.treeLevel(ctx, origin, width, fan, (top-origin)/width, spans, pk)
 		if err != nil {
 			return err
 		}
@@ -230,7 +230,7 @@ func nextWidth(w, leafW int64) int64 {
 
 // treeLevel aggregates both sides per bucket of width over the given
 // bucket spans (nil: all rows).
-func (e *engine) treeLevel(ctx context.Context, origin, width, fan int64, spans []bucketSpan, pk dialect.Packing) (map[int64][2]agg, error) {
+func (e *engine) treeLevel(ctx context.Context, origin, width, fan, last int64, spans []bucketSpan, pk dialect.Packing) (map[int64][2]agg, error) {
 	out := map[int64][2]agg{}
 	var res [2]map[int64]agg
 	fast, digest := e.typedHash(), e.digests()
@@ -239,7 +239,7 @@ func (e *engine) treeLevel(ctx context.Context, origin, width, fan int64, spans 
 		for i, s := range []*side{e.src, e.dst} {
 			g.Go(func() (err error) {
 				start := time.Now()
-				res[i], err = s.bucketAggs(gctx, origin, width, fan, spans, fast, digest, pk)
+				res[i], err = s.bucketAggs(gctx, origin, width, fan, last, spans, fast, digest, pk)
 				e.log.Debug("bucket aggregates", "side", s.name, "width", width, "digest", digest, "took", time.Since(start))
 				return err
 			})
@@ -283,9 +283,12 @@ func (e *engine) digests() bool {
 
 // bucketAggs is one grouped aggregate query: per bucket of width, the
 // count and the checksum of the rows in spans (buckets of this width).
-func (s *side) bucketAggs(ctx context.Context, origin, width, fan int64, spans []bucketSpan, fast, digest bool, pk dialect.Packing) (map[int64]agg, error) {
+func (s *side) bucketAggs(ctx context.Context, origin, width, fan, last int64, spans []bucketSpan, fast, digest bool, pk dialect.Packing) (map[int64]agg, error) {
 	w, args := s.pred(keyRange{})
 	key := s.keyOrd[0]
+	if ld, ok := s.d.(dialect.LateralDigester); ok && digest && !fast {
+		return s.lateralDigest(ctx, ld, w, args, origin, width, fan, last, spans, pk)
+	}
 	if spans != nil {
 		cond := spanCond(s.d.(dialect.Divider), key, origin, width, fan, spans)
 		if w != "" {

@@ -27,6 +27,14 @@ type Digester interface {
 	DigestCheck() string
 }
 
+// LateralDigester computes Digest's packed value bucket by bucket:
+// buckets is a FROM item giving bucket numbers b.g, and from/where
+// select one bucket's rows by a key range on b.g (a lateral reference).
+type LateralDigester interface {
+	Digester
+	LateralDigest(buckets, key, row, from, where string, pk Packing) string
+}
+
 // Packing is the shape of a packed digest's entries.
 type Packing struct {
 	Wide   bool // 8-byte bucket numbers
@@ -80,6 +88,19 @@ func (Postgres) Digest(group, key, row, from, where string, pk Packing) string {
 }
 
 func (Postgres) DigestCheck() string { return "" }
+
+func (Postgres) LateralDigest(buckets, key, row, from, where string, pk Packing) string {
+	id := "int4send(g::int)"
+	if pk.Wide {
+		id = "int8send(g::bigint)"
+	}
+	if pk.Counts {
+		id += " || int4send(c::int)"
+	}
+	return "SELECT coalesce(sum(c), 0)::bigint, coalesce(string_agg(" + id + " || d, ''::bytea ORDER BY g), ''::bytea) FROM (SELECT b.g, x.c, x.d FROM " +
+		buckets + " CROSS JOIN LATERAL (SELECT count(*) AS c, substr(decode(md5(string_agg(r, '' ORDER BY k)), 'hex'), 1, 8) AS d FROM (SELECT " +
+		key + " AS k, " + row + " AS r FROM " + from + whereClause(where) + ") s) x WHERE x.c > 0) t"
+}
 
 // TypedDigest is Digest over a typed 64-bit row hash h (TypedHasher):
 // the bucket's digest is the XOR of its rows' hashes — no order, no text,
