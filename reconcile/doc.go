@@ -7,9 +7,13 @@
 //
 //   - stream: both sides read their rows in binary key order inside a
 //     consistent snapshot and Go merge-compares the texts (exact, no hash);
-//   - pushdown: both sides compute count(*) plus exact sums of the two
-//     64-bit halves of md5(row) per key range, ranges balanced by row count;
-//     only mismatching ranges are read and merge-compared.
+//   - pushdown: the databases checksum the rows. For one integer key a
+//     checksum tree: each level is one query per side returning a packed
+//     digest per bucket (md5 of the bucket's rows in key order, or a typed
+//     hash PostgreSQL → PostgreSQL); only differing buckets go a level
+//     down, and leaves of about one row are read and merge-compared. Other
+//     keys use ranges balanced by row count with count(*) plus exact sums
+//     of the two 64-bit halves of md5(row).
 //
 // Run is the API; Report is the result, printed by Report.WriteTable or as
 // JSON.

@@ -9,8 +9,12 @@ import (
 )
 
 // sampleRows is auto mode's sample: small, so that on a slow link the
-// measurement itself moves little (about 250 KB for a 7-column table).
-const sampleRows = 2000
+// measurement itself moves little (about 60 KB per side and round for a
+// 7-column table; two rounds).
+const sampleRows = 500
+
+// remoteRTT is the round trip from which a link counts as remote.
+const remoteRTT = 2 * time.Millisecond
 
 // chooseMode decides, per side, whether it streams or pushes down, and
 // names the run's mode: stream (both stream, merge-compare), pushdown (both
@@ -59,7 +63,7 @@ func (e *engine) chooseMode(ctx context.Context) (string, string, error) {
 			return "", "", err
 		}
 		est := max(e.src.table.EstRows, e.dst.table.EstRows)
-		reason = fmt.Sprintf("sample of %d rows: source stream %s vs checksum %s (round trip %s), sink stream %s vs checksum %s (round trip %s); streaming would move about %s for ~%d rows, pushdown a few KB per 256 ranges",
+		reason = fmt.Sprintf("sample of %d rows: source stream %s vs checksum %s (round trip %s), sink stream %s vs checksum %s (round trip %s); streaming would move about %s for ~%d rows, pushdown about 16 bytes per bucket of ~1,000 rows",
 			sampleRows, t[0][0].Round(time.Millisecond), t[0][1].Round(time.Millisecond), rtt[0].Round(100*time.Microsecond),
 			t[1][0].Round(time.Millisecond), t[1][1].Round(time.Millisecond), rtt[1].Round(100*time.Microsecond),
 			humanBytes((moved[0]+moved[1])*max(est, 1)/sampleRows), est)
@@ -77,7 +81,10 @@ func (e *engine) chooseMode(ctx context.Context) (string, string, error) {
 			// A link that carries the sample at 30 MB/s or more is a fast
 			// one (streaming matches the raw scan there) whatever the noise.
 			fast := moved[i] == 0 || float64(moved[i])/max(float64(t[i][0]-rtt[i])/1e9, 1e-6) >= 30e6
-			if stream[i] > 1.5*push[i] && !fast {
+			// A remote link (a round trip of remoteRTT or more) that is not
+			// fast pushes down even when the small sample's times are
+			// within noise of each other: there the bytes decide.
+			if (stream[i] > 1.5*push[i] || rtt[i] >= remoteRTT) && !fast {
 				want[i] = "pushdown"
 			}
 		}

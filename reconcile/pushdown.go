@@ -34,7 +34,9 @@ func (e *engine) flushPending(ctx context.Context) error {
 		}
 	}
 	sort.Slice(rs, func(i, j int) bool { return rangeLess(e.cmp, rs[i], rs[j]) })
+	start := time.Now()
 	_, _, err := e.mergeRange(ctx, keyRange{Or: rs})
+	e.log.Debug("read differing ranges", "ranges", len(rs), "took", time.Since(start))
 	return err
 }
 

@@ -4,9 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 	"sort"
 	"strconv"
-	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -23,10 +24,10 @@ import (
 // over the differing buckets per level, and bytes that grow with d, not
 // with the table.
 const (
-	treeTop      = 256
-	treeFanout   = 32
-	treeLeafRows = 16
-	treeJump     = 1 << 17 // most buckets one level may return at once
+	treeTop      = 1024
+	treeFanout   = 8
+	treeLeafRows = 1
+	treeJump     = 1 << 14 // most buckets one level may return at once
 )
 
 // treeOK says whether the tree plan applies.
@@ -135,12 +136,18 @@ func (e *engine) tree(ctx context.Context) error {
 	if perKey := est / span; perKey < leafRows {
 		leafW = max(1, int64(leafRows/perKey))
 	}
+	// Level widths are leafW·fanout^j; the top one is cut to about topN
+	// buckets by a last factor of at most fanout.
 	width := leafW
-	for float64(width)*topN < span {
+	for float64(width)*treeFanout*topN < span {
 		width *= treeFanout
+	}
+	if r := int64(math.Ceil(span / topN / float64(width))); r > 1 {
+		width *= r
 	}
 	e.log.Debug("checksum tree", "origin", origin, "top_width", width, "leaf_width", leafW, "span", span)
 	var spans []bucketSpan // nil: the whole table
+	var fan int64          // how many times finer than the level above
 	topLevel := true
 	for {
 		for _, s := range []*side{e.src, e.dst} {
@@ -148,10 +155,15 @@ func (e *engine) tree(ctx context.Context) error {
 				return err
 			}
 		}
-		aggs, err := e.treeLevel(ctx, origin, width, spans)
+		start := time.Now()
+		// Counts only at the top (the report's row totals); below, a
+		// present bucket is non-empty and the tree descends to the leaves.
+		pk := dialect.Packing{Wide: (top-origin)/width >= 1<<31, Counts: topLevel}
+		aggs, err := e.treeLevel(ctx, origin, width, fan, (top-origin)/width, spans, pk)
 		if err != nil {
 			return err
 		}
+		e.log.Debug("tree level", "width", width, "spans", len(spans), "buckets", len(aggs), "took", time.Since(start))
 		ids := make([]int64, 0, len(aggs))
 		for id := range aggs {
 			ids = append(ids, id)
@@ -169,7 +181,8 @@ func (e *engine) tree(ctx context.Context) error {
 				continue
 			}
 			e.rep.RangesDiffering++
-			if width > leafW && a.Count > 0 && b.Count > 0 && float64(max(a.Count, b.Count)) > 2*leafRows {
+			// Count -1: present, size not sent.
+			if width > leafW && a.Count != 0 && b.Count != 0 && (a.Count < 0 || b.Count < 0 || float64(max(a.Count, b.Count)) > 2*leafRows) {
 				next = append(next, id)
 				continue
 			}
@@ -188,7 +201,7 @@ func (e *engine) tree(ctx context.Context) error {
 		// (differences denser than buckets), one level would re-read nearly
 		// everything for little narrowing, so go straight to the leaves
 		// while that stays within treeJump buckets.
-		fan := int64(treeFanout)
+		fan = width / nextWidth(width, leafW)
 		if 2*len(next) >= len(ids) && int64(len(next))*(width/leafW) <= treeJump {
 			fan = width / leafW
 		}
@@ -206,29 +219,46 @@ func (e *engine) tree(ctx context.Context) error {
 	}
 }
 
+// nextWidth is the width of the level below one of width w.
+func nextWidth(w, leafW int64) int64 {
+	n := leafW
+	for n*treeFanout < w {
+		n *= treeFanout
+	}
+	return n
+}
+
 // treeLevel aggregates both sides per bucket of width over the given
 // bucket spans (nil: all rows).
-func (e *engine) treeLevel(ctx context.Context, origin, width int64, spans []bucketSpan) (map[int64][2]agg, error) {
+func (e *engine) treeLevel(ctx context.Context, origin, width, fan, last int64, spans []bucketSpan, pk dialect.Packing) (map[int64][2]agg, error) {
 	out := map[int64][2]agg{}
-	var res [2]map[string]agg
-	fast := e.typedHash()
-	g, gctx := errgroup.WithContext(ctx)
-	for i, s := range []*side{e.src, e.dst} {
-		g.Go(func() error {
-			m, err := s.bucketAggs(gctx, origin, width, spans, fast)
-			res[i] = m
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+	var res [2]map[int64]agg
+	fast, digest := e.typedHash(), e.digests()
+	for {
+		g, gctx := errgroup.WithContext(ctx)
+		for i, s := range []*side{e.src, e.dst} {
+			g.Go(func() (err error) {
+				start := time.Now()
+				res[i], err = s.bucketAggs(gctx, origin, width, fan, last, spans, fast, digest, pk)
+				e.log.Debug("bucket aggregates", "side", s.name, "width", width, "digest", digest, "took", time.Since(start))
+				return err
+			})
+		}
+		err := g.Wait()
+		if errors.Is(err, errDigestCut) && digest {
+			// Both sides redo the level with the per-row sums: the two
+			// checksums of one bucket must be of the same kind.
+			e.log.Debug("bucket digest cut; this level uses per-row sums", "width", width)
+			digest = false
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		break
 	}
 	for i, m := range res {
-		for k, a := range m {
-			id, err := strconv.ParseInt(k, 10, 64)
-			if err != nil {
-				return nil, err
-			}
+		for id, a := range m {
 			v := out[id]
 			v[i] = a
 			out[id] = v
@@ -237,26 +267,60 @@ func (e *engine) treeLevel(ctx context.Context, origin, width int64, spans []buc
 	return out, nil
 }
 
-// bucketAggs is one grouped aggregate query: per bucket of width, count
-// and the two hash sums, over the rows in spans (buckets of this width).
-func (s *side) bucketAggs(ctx context.Context, origin, width int64, spans []bucketSpan, fast bool) (map[string]agg, error) {
+// errDigestCut says a side's packed digest may be incomplete.
+var errDigestCut = errors.New("bucket digest cut")
+
+// digests says whether both sides compute packed bucket digests (one md5
+// per bucket); otherwise the sums of per-row md5 halves are compared.
+func (e *engine) digests() bool {
+	for _, s := range []*side{e.src, e.dst} {
+		if _, ok := s.d.(dialect.Digester); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// bucketAggs is one grouped aggregate query: per bucket of width, the
+// count and the checksum of the rows in spans (buckets of this width).
+func (s *side) bucketAggs(ctx context.Context, origin, width, fan, last int64, spans []bucketSpan, fast, digest bool, pk dialect.Packing) (map[int64]agg, error) {
 	w, args := s.pred(keyRange{})
 	key := s.keyOrd[0]
+	if ld, ok := s.d.(dialect.LateralDigester); ok && digest && !fast {
+		return s.lateralDigest(ctx, ld, w, args, origin, width, fan, last, spans, pk)
+	}
 	if spans != nil {
-		ors := make([]string, len(spans))
-		for i, sp := range spans {
-			// Literal integers: computed here, never user text.
-			ors[i] = key + " >= " + strconv.FormatInt(origin+sp.first*width, 10) + " AND " + key + " < " + strconv.FormatInt(origin+(sp.last+1)*width, 10)
-		}
-		cond := "(" + strings.Join(ors, " OR ") + ")"
+		cond := spanCond(s.d.(dialect.Divider), key, origin, width, fan, spans)
 		if w != "" {
 			cond = w + " AND " + cond
 		}
 		w = cond
 	}
 	div := s.d.(dialect.Divider).Div(key, origin, width)
+	th, typed := s.d.(dialect.TypedHasher)
+	if digest {
+		var q string
+		if typed && fast {
+			h, _ := th.RowHash(s.cols, 1)
+			q = th.TypedDigest(div, h, s.from, w, pk)
+		} else {
+			dg := s.d.(dialect.Digester)
+			rowOf := func(canons []string) string { return dg.DigestRow(canons, s.formats) }
+			canons := make([]string, len(s.cols))
+			for i, col := range s.cols {
+				canons[i] = s.d.Canon(col, s.formats[i])
+			}
+			row, from, where, refs := s.aggSourceOf(rowOf, rowOf(canons), w, div, key)
+			q = dg.Digest(refs[0], refs[1], row, from, where, pk)
+		}
+		m, ok, err := s.digest(ctx, q, args, pk)
+		if err == nil && !ok {
+			err = errDigestCut
+		}
+		return m, err
+	}
 	var q string
-	if th, ok := s.d.(dialect.TypedHasher); ok && fast {
+	if typed && fast {
 		h1, _ := th.RowHash(s.cols, 1)
 		h2, _ := th.RowHash(s.cols, 2)
 		q = th.GroupRowHash(div, h1, h2, s.from, w)
@@ -270,9 +334,9 @@ func (s *side) bucketAggs(ctx context.Context, origin, width int64, spans []buck
 		return nil, s.queryErr("bucket checksums", err)
 	}
 	defer rows.Close()
-	out := map[string]agg{}
+	out := map[int64]agg{}
 	for rows.Next() {
-		var g string
+		var g int64
 		var a agg
 		if err := rows.Scan(&g, &a.Count, &a.Hi, &a.Lo); err != nil {
 			return nil, s.queryErr("bucket checksums", err)
@@ -281,4 +345,35 @@ func (s *side) bucketAggs(ctx context.Context, origin, width int64, spans []buck
 		out[g] = a
 	}
 	return out, s.queryErr("bucket checksums", rows.Err())
+}
+
+// digest runs a packed digest query; ok is false when the database says
+// the value may be cut, and then nothing of it is used.
+func (s *side) digest(ctx context.Context, q string, args []any, pk dialect.Packing) (map[int64]agg, bool, error) {
+	var total int64
+	var packed []byte
+	s.queries.Add(1)
+	if err := s.conn.QueryRowContext(ctx, q, args...).Scan(&total, &packed); err != nil {
+		return nil, false, s.queryErr("bucket digests", err)
+	}
+	if check := s.d.(dialect.Digester).DigestCheck(); check != "" {
+		var warnings int64
+		s.queries.Add(1)
+		if err := s.conn.QueryRowContext(ctx, check).Scan(&warnings); err != nil {
+			return nil, false, s.queryErr("bucket digests", err)
+		}
+		if warnings > 0 {
+			return nil, false, nil
+		}
+	}
+	entries, ok := dialect.ParseDigest(packed, total, pk)
+	if !ok {
+		return nil, false, nil
+	}
+	out := make(map[int64]agg, len(entries))
+	for _, en := range entries {
+		out[en.Bucket] = agg{Count: en.Count, Hi: en.Hash}
+	}
+	s.rows.Add(total)
+	return out, true, nil
 }

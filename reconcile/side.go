@@ -143,19 +143,29 @@ func (s *side) setPlan(p *plan, userWhere string) {
 // With a Splitter dialect each field's text is computed once per row in a
 // derived table instead of once per reference.
 func (s *side) aggSource(w string, extra ...string) (row, from, where string, refs []string) {
+	return s.aggSourceOf(func(canons []string) string {
+		fixed := make([]int, len(canons))
+		for i := range canons {
+			fixed[i] = dialect.FixedLen(s.formats[i])
+		}
+		return s.d.Row(canons, fixed)
+	}, s.row, w, extra...)
+}
+
+// aggSourceOf is aggSource with the row encoding built by rowOf from the
+// fields' canonical expressions (plain is rowOf of the plain ones).
+func (s *side) aggSourceOf(rowOf func(canons []string) string, plain, w string, extra ...string) (row, from, where string, refs []string) {
 	sp, ok := s.d.(dialect.Splitter)
 	if !ok {
-		return s.row, s.from, w, extra
+		return plain, s.from, w, extra
 	}
 	sel := make([]string, 0, len(s.cols)+len(extra))
 	outer := make([]string, len(s.cols))
-	fixed := make([]int, len(s.cols))
 	for i, col := range s.cols {
 		inner, out := sp.CanonParts(col, s.formats[i])
 		alias := "c" + strconv.Itoa(i)
 		sel = append(sel, inner+" AS "+alias)
 		outer[i] = out(alias)
-		fixed[i] = dialect.FixedLen(s.formats[i])
 	}
 	for j, x := range extra {
 		alias := "x" + strconv.Itoa(j)
@@ -168,7 +178,7 @@ func (s *side) aggSource(w string, extra ...string) (row, from, where string, re
 	}
 	// OFFSET 0 keeps the planner from folding the derived table back in
 	// (which would evaluate each field once per reference again).
-	return s.d.Row(outer, fixed), "(" + q + " OFFSET 0) q", "", refs
+	return rowOf(outer), "(" + q + " OFFSET 0) q", "", refs
 }
 
 // keyRange is [Lo, Hi) in key order; nil bounds are open. With Or set it

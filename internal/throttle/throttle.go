@@ -10,8 +10,27 @@ import (
 
 // Link is the shape of the simulated network.
 type Link struct {
-	BitsPerSecond int64         // per direction, per connection; 0 = unlimited
+	// BitsPerSecond is per direction, shared by every connection through
+	// the proxy (one wire to the database, as a real link is); 0 = unlimited.
+	BitsPerSecond int64
 	Latency       time.Duration // one way
+}
+
+// wire is one direction of the simulated link.
+type wire struct {
+	mu   sync.Mutex
+	free time.Time // when the wire is free again
+}
+
+// reserve books n bytes on the wire and says when they are through.
+func (w *wire) reserve(n int, bps int64) time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if now := time.Now(); w.free.Before(now) {
+		w.free = now
+	}
+	w.free = w.free.Add(time.Duration(int64(n) * 8 * int64(time.Second) / bps))
+	return w.free
 }
 
 // Proxy forwards connections from its listener to a target address.
@@ -23,6 +42,8 @@ type Proxy struct {
 	mu     sync.Mutex
 	conns  map[net.Conn]bool
 	moved  atomic.Int64
+	up     wire // client → target
+	down   wire // target → client
 }
 
 // Bytes is what the proxy forwarded so far, both directions.
@@ -95,8 +116,8 @@ func (p *Proxy) serve(client net.Conn) {
 		server.Close()
 	}()
 	done := make(chan struct{}, 2)
-	go func() { p.pipe(server, client); done <- struct{}{} }()
-	go func() { p.pipe(client, server); done <- struct{}{} }()
+	go func() { p.pipe(server, client, &p.up); done <- struct{}{} }()
+	go func() { p.pipe(client, server, &p.down); done <- struct{}{} }()
 	<-done // either side closing ends both
 }
 
@@ -106,8 +127,8 @@ type chunk struct {
 }
 
 // pipe copies src to dst, each chunk delivered Latency after it was read
-// and no faster than BitsPerSecond allows.
-func (p *Proxy) pipe(dst, src net.Conn) {
+// and no faster than the shared wire w allows.
+func (p *Proxy) pipe(dst, src net.Conn, w *wire) {
 	q := make(chan chunk, 1024)
 	go func() {
 		defer close(q)
@@ -122,18 +143,12 @@ func (p *Proxy) pipe(dst, src net.Conn) {
 			}
 		}
 	}()
-	var free time.Time // when the simulated wire is free again
 	for c := range q {
 		if d := time.Until(c.due); d > 0 {
 			time.Sleep(d)
 		}
 		if p.link.BitsPerSecond > 0 {
-			now := time.Now()
-			if free.Before(now) {
-				free = now
-			}
-			free = free.Add(time.Duration(int64(len(c.data)) * 8 * int64(time.Second) / p.link.BitsPerSecond))
-			if d := time.Until(free); d > 2*time.Millisecond {
+			if d := time.Until(w.reserve(len(c.data), p.link.BitsPerSecond)); d > 2*time.Millisecond {
 				time.Sleep(d) // small debts wait for the next chunk: sleeps are coarse
 			}
 		}

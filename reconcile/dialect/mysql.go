@@ -262,7 +262,7 @@ func (MySQL) Snapshot(ctx context.Context, conn *sql.Conn) (func(), error) {
 	if _, err := conn.ExecContext(ctx, "SET time_zone = '+00:00'"); err != nil {
 		return nil, fmt.Errorf("set session time zone: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, "SET SESSION group_concat_max_len = 1048576"); err != nil {
+	if _, err := conn.ExecContext(ctx, "SET SESSION group_concat_max_len = 1073741824"); err != nil {
 		return nil, err
 	}
 	if _, err := conn.ExecContext(ctx, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"); err != nil {

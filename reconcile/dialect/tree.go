@@ -30,6 +30,8 @@ type TypedHasher interface {
 	RowHash(cols []Column, seed int) (expr string, ok bool)
 	// GroupRowHash is GroupChecksum's shape over two row hashes.
 	GroupRowHash(group, h1, h2, from, where string) string
+	// TypedDigest is Digester.Digest's packed shape over one row hash.
+	TypedDigest(group, h, from, where string, pk Packing) string
 }
 
 func (Postgres) GroupRowHash(group, h1, h2, from, where string) string {

@@ -1,0 +1,165 @@
+package dialect
+
+import "strconv"
+
+// Digester computes one level of the checksum tree in a single query that
+// returns a single row: the level's row count and one packed value, per
+// non-empty bucket in ascending order: the bucket number (4 bytes big
+// endian, 8 when Wide), its row count (4 bytes, when Counts) and an
+// 8-byte digest. The
+// digest is the first 8 bytes of md5 over the bucket's canonical rows
+// concatenated in key order: each row's encoding is self-delimiting, so
+// equal digests of different row sequences need an md5 collision, and
+// there is one md5 per bucket instead of one per row (with the hex-to-int
+// conversion each row needed, most of MariaDB's cost).
+type Digester interface {
+	Digest(group, key, row, from, where string, pk Packing) string
+	// DigestRow is the row encoding digests hash, cheaper than Row and
+	// as unambiguous: integer and decimal texts (digits, '-', '.', NaN,
+	// Infinity — never a comma) end with ',' instead of carrying their
+	// length, NULL being "N,"; every other field is framed as Row frames
+	// it. Both sides of a digest comparison use it, so it never has to
+	// agree with the Go encoding.
+	DigestRow(canons []string, formats []Format) string
+	// DigestCheck is run right after Digest; a non-zero result says the
+	// digest may be incomplete (MariaDB cuts GROUP_CONCAT at
+	// group_concat_max_len with only a warning). "" when nothing can cut.
+	DigestCheck() string
+}
+
+// LateralDigester computes Digest's packed value bucket by bucket:
+// buckets is a FROM item giving bucket numbers b.g, and from/where
+// select one bucket's rows by a key range on b.g (a lateral reference).
+type LateralDigester interface {
+	Digester
+	LateralDigest(buckets, key, row, from, where string, pk Packing) string
+}
+
+// Packing is the shape of a packed digest's entries.
+type Packing struct {
+	Wide   bool // 8-byte bucket numbers
+	Counts bool // with each bucket's row count (else Count is -1)
+}
+
+// DigestEntry is one bucket of a packed digest.
+type DigestEntry struct {
+	Bucket int64
+	Count  int64
+	Hash   string // 8 bytes
+}
+
+// ParseDigest splits a packed digest; ok is false when its length or its
+// counts (when packed) do not add up to total (a cut or garbled value).
+func ParseDigest(packed []byte, total int64, pk Packing) ([]DigestEntry, bool) {
+	idLen, cLen := 4, 0
+	if pk.Wide {
+		idLen = 8
+	}
+	if pk.Counts {
+		cLen = 4
+	}
+	size := idLen + cLen + 8
+	if len(packed)%size != 0 {
+		return nil, false
+	}
+	out := make([]DigestEntry, 0, len(packed)/size)
+	var sum int64
+	for p := packed; len(p) > 0; p = p[size:] {
+		e := DigestEntry{Count: -1}
+		for _, b := range p[:idLen] {
+			e.Bucket = e.Bucket<<8 | int64(b)
+		}
+		if pk.Counts {
+			e.Count = 0
+			for _, b := range p[idLen : idLen+cLen] {
+				e.Count = e.Count<<8 | int64(b)
+			}
+			sum += e.Count
+		}
+		e.Hash = string(p[idLen+cLen : size])
+		out = append(out, e)
+	}
+	return out, !pk.Counts || sum == total
+}
+
+func (Postgres) Digest(group, key, row, from, where string, pk Packing) string {
+	return pgPack("substr(decode(md5(string_agg(r, '' ORDER BY k)), 'hex'), 1, 8)",
+		"SELECT "+group+" AS g, "+key+" AS k, "+row+" AS r FROM "+from+whereClause(where), pk)
+}
+
+func (Postgres) DigestCheck() string { return "" }
+
+func (Postgres) LateralDigest(buckets, key, row, from, where string, pk Packing) string {
+	id := "int4send(g::int)"
+	if pk.Wide {
+		id = "int8send(g::bigint)"
+	}
+	if pk.Counts {
+		id += " || int4send(c::int)"
+	}
+	return "SELECT coalesce(sum(c), 0)::bigint, coalesce(string_agg(" + id + " || d, ''::bytea ORDER BY g), ''::bytea) FROM (SELECT b.g, x.c, x.d FROM " +
+		buckets + " CROSS JOIN LATERAL (SELECT count(*) AS c, substr(decode(md5(string_agg(r, '' ORDER BY k)), 'hex'), 1, 8) AS d FROM (SELECT " +
+		key + " AS k, " + row + " AS r FROM " + from + whereClause(where) + ") s) x WHERE x.c > 0) t"
+}
+
+// TypedDigest is Digest over a typed 64-bit row hash h (TypedHasher):
+// the bucket's digest is the XOR of its rows' hashes — no order, no text,
+// and equal for different row sets only by a 64-bit coincidence (rows of
+// one bucket have distinct keys, so no row cancels another).
+func (Postgres) TypedDigest(group, h, from, where string, pk Packing) string {
+	return pgPack("int8send(bit_xor(h))", "SELECT "+group+" AS g, "+h+" AS h FROM "+from+whereClause(where), pk)
+}
+
+func pgPack(digest, inner string, pk Packing) string {
+	id := "int4send(g::int)"
+	if pk.Wide {
+		id = "int8send(g::bigint)"
+	}
+	if pk.Counts {
+		id += " || int4send(c::int)"
+	}
+	return "SELECT coalesce(sum(c), 0)::bigint, coalesce(string_agg(" + id + " || d, ''::bytea ORDER BY g), ''::bytea) FROM (SELECT g, count(*) AS c, " +
+		digest + " AS d FROM (" + inner + " OFFSET 0) s GROUP BY g) t"
+}
+
+func (MySQL) Digest(group, key, row, from, where string, pk Packing) string {
+	n := 8
+	if pk.Wide {
+		n = 16
+	}
+	id := "UNHEX(LPAD(HEX(g), " + strconv.Itoa(n) + ", '0'))"
+	if pk.Counts {
+		id += ", UNHEX(LPAD(HEX(c), 8, '0'))"
+	}
+	return "SELECT COALESCE(SUM(c), 0), COALESCE(GROUP_CONCAT(CONCAT(" + id + ", d) ORDER BY g SEPARATOR ''), '') FROM (SELECT " +
+		group + " AS g, COUNT(*) AS c, UNHEX(LEFT(MD5(GROUP_CONCAT(" + row + " ORDER BY " + key + " SEPARATOR '')), 16)) AS d FROM " + from + whereClause(where) + " GROUP BY 1) t"
+}
+
+func (MySQL) DigestCheck() string { return "SELECT @@warning_count" }
+
+// terminated says a format's canonical text never holds a comma.
+func terminated(f Format) bool { return f.Class == ClassInt || f.Class == ClassDecimal }
+
+func (p Postgres) DigestRow(canons []string, formats []Format) string {
+	parts := make([]string, len(canons))
+	for i, e := range canons {
+		if terminated(formats[i]) {
+			parts[i] = "COALESCE(" + e + ", 'N') || ','"
+			continue
+		}
+		parts[i] = p.Row([]string{e}, []int{FixedLen(formats[i])})
+	}
+	return join(parts, " || ")
+}
+
+func (m MySQL) DigestRow(canons []string, formats []Format) string {
+	parts := make([]string, len(canons))
+	for i, e := range canons {
+		if terminated(formats[i]) {
+			parts[i] = "COALESCE(" + e + ", 'N'), ','"
+			continue
+		}
+		parts[i] = m.Row([]string{e}, []int{FixedLen(formats[i])})
+	}
+	return "CONCAT(" + join(parts, ", ") + ")"
+}
