@@ -2,9 +2,7 @@ package realstack
 
 import (
 	"context"
-	"fmt"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 )
 
@@ -14,33 +12,16 @@ import (
 // answers queries once it has reached a consistent state; Close stops it
 // (the primary keeps running).
 func StartPostgresReplica(ctx context.Context, primary *Postgres, o PostgresOptions) (*Postgres, error) {
-	basebackup, err := findBinary("pg_basebackup", "/usr/lib/postgresql/*/bin")
-	if err != nil {
-		return nil, fmt.Errorf("%v: %s", err, pgHint)
-	}
-	postgres, err := findBinary("postgres", filepath.Dir(basebackup))
-	if err != nil {
-		return nil, fmt.Errorf("%v: %s", err, pgHint)
-	}
-	su, err := lookupServerUser("postgres")
+	e, err := preparePostgres(o, "pg_basebackup")
 	if err != nil {
 		return nil, err
 	}
-	data, err := prepareDataDir(o.Dir, "data", su)
-	if err != nil {
-		return nil, err
-	}
-	port, err := portOr(o.Port)
-	if err != nil {
-		return nil, err
-	}
-	log := filepath.Join(o.Dir, "postgres.log")
 	// initdb's pg_hba.conf trusts replication connections from 127.0.0.1.
-	cmd := exec.Command(basebackup, "-D", data, "-R", "-X", "stream", "--no-sync", "--checkpoint=fast",
+	cmd := exec.Command(e.tool, "-D", e.data, "-R", "-X", "stream", "--no-sync", "--checkpoint=fast",
 		"-h", "127.0.0.1", "-p", strconv.Itoa(primary.Port()), "-U", "postgres")
-	asUser(cmd, su)
-	if _, err := runTool(ctx, "pg_basebackup", cmd, log); err != nil {
+	asUser(cmd, e.su)
+	if _, err := runTool(ctx, "pg_basebackup", cmd, e.log); err != nil {
 		return nil, err
 	}
-	return runPostgres(ctx, postgres, data, port, log, su)
+	return runPostgres(ctx, e)
 }

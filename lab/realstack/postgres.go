@@ -31,41 +31,55 @@ const pgHint = "install PostgreSQL server binaries (apt-get install -y postgresq
 // StartPostgres runs initdb (first time) and postgres on 127.0.0.1, ready
 // once SELECT 1 answers. As root the server runs as user postgres.
 func StartPostgres(ctx context.Context, o PostgresOptions) (*Postgres, error) {
-	globs := []string{"/usr/lib/postgresql/*/bin"}
-	initdb, err := findBinary("initdb", globs...)
-	if err != nil {
-		return nil, fmt.Errorf("%v: %s", err, pgHint)
-	}
-	postgres, err := findBinary("postgres", filepath.Dir(initdb))
-	if err != nil {
-		return nil, fmt.Errorf("%v: %s", err, pgHint)
-	}
-	su, err := lookupServerUser("postgres")
+	e, err := preparePostgres(o, "initdb")
 	if err != nil {
 		return nil, err
 	}
-	data, err := prepareDataDir(o.Dir, "data", su)
-	if err != nil {
-		return nil, err
-	}
-	port, err := portOr(o.Port)
-	if err != nil {
-		return nil, err
-	}
-	log := filepath.Join(o.Dir, "postgres.log")
-	if _, err := os.Stat(filepath.Join(data, "PG_VERSION")); err != nil {
-		cmd := exec.Command(initdb, "-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync")
-		asUser(cmd, su)
-		if _, err := runTool(ctx, "initdb", cmd, log); err != nil {
+	if _, err := os.Stat(filepath.Join(e.data, "PG_VERSION")); err != nil {
+		cmd := exec.Command(e.tool, "-D", e.data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync")
+		asUser(cmd, e.su)
+		if _, err := runTool(ctx, "initdb", cmd, e.log); err != nil {
 			return nil, err
 		}
 	}
-	return runPostgres(ctx, postgres, data, port, log, su)
+	return runPostgres(ctx, e)
+}
+
+// pgEnv is what a server start needs: the tool that fills the data dir
+// (initdb, pg_basebackup), the server binary next to it, the user it runs
+// as, its data dir, port and log.
+type pgEnv struct {
+	tool, postgres, data, log string
+	port                      int
+	su                        *serverUser
+}
+
+func preparePostgres(o PostgresOptions, tool string) (pgEnv, error) {
+	var e pgEnv
+	var err error
+	if e.tool, err = findBinary(tool, "/usr/lib/postgresql/*/bin"); err != nil {
+		return e, fmt.Errorf("%v: %s", err, pgHint)
+	}
+	if e.postgres, err = findBinary("postgres", filepath.Dir(e.tool)); err != nil {
+		return e, fmt.Errorf("%v: %s", err, pgHint)
+	}
+	if e.su, err = lookupServerUser("postgres"); err != nil {
+		return e, err
+	}
+	if e.data, err = prepareDataDir(o.Dir, "data", e.su); err != nil {
+		return e, err
+	}
+	if e.port, err = portOr(o.Port); err != nil {
+		return e, err
+	}
+	e.log = filepath.Join(o.Dir, "postgres.log")
+	return e, nil
 }
 
 // runPostgres starts the server on a prepared data dir (a new cluster or a
 // base backup) and waits until it answers.
-func runPostgres(ctx context.Context, postgres, data string, port int, log string, su *serverUser) (*Postgres, error) {
+func runPostgres(ctx context.Context, e pgEnv) (*Postgres, error) {
+	postgres, data, port, log, su := e.postgres, e.data, e.port, e.log, e.su
 	cmd := exec.Command(postgres, "-D", data, "-p", strconv.Itoa(port),
 		"-c", "listen_addresses=127.0.0.1",
 		"-c", "unix_socket_directories="+data,
