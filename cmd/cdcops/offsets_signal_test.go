@@ -9,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/cdcops/cdcops"
 	"github.com/cdcops/cdcops/connect"
 	"github.com/cdcops/cdcops/internal/testenv"
@@ -29,27 +26,8 @@ func TestRewindViaSignalCommands(t *testing.T) {
 	ctx := context.Background()
 	l := testenv.LabWith(t, lab.Options{FlushInterval: 100 * time.Millisecond})
 	cc := connect.New(l.ConnectURL(), connect.WithPollInterval(50*time.Millisecond))
-	cl, err := kgo.NewClient(kgo.SeedBrokers(l.KafkaAddr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 1, 1, nil, "lab-signal"); err != nil {
-		t.Fatal(err)
-	}
-	cl.Close()
 	dir := t.TempDir()
-	p, err := sqlpipe.SetupPipeline(ctx, cc, sqlpipe.PipelineOptions{Dir: dir, Kafka: l.KafkaAddr(), PollInterval: 50 * time.Millisecond,
-		SourceConfig: map[string]string{sqlpipe.KeySignalChannels: "kafka", sqlpipe.KeySignalBootstrap: l.KafkaAddr(), sqlpipe.KeyGapWait: "100"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, sink := testenv.Open(t, p.SourceDSN), testenv.Open(t, p.SinkDSN)
-	if _, err := sqlpipe.Load(ctx, src, sqlpipe.LoadOptions{Tables: []string{"customers"}, Changes: 40, Seed: 3}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sqlpipe.WaitInSync(ctx, src, sink, []string{"customers"}, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	p, _, _ := signalPipeline(t, ctx, l, cc, dir, 3, nil)
 	time.Sleep(500 * time.Millisecond) // the last offsets flush
 	run := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer

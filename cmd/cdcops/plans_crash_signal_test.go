@@ -1,14 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +16,7 @@ import (
 	"github.com/cdcops/cdcops/internal/testenv"
 	"github.com/cdcops/cdcops/lab"
 	"github.com/cdcops/cdcops/lab/sqlpipe"
+	"github.com/cdcops/cdcops/sqlconn"
 )
 
 // A --via signal apply with a downstream pause is SIGKILLed after each of
@@ -34,44 +30,10 @@ func TestSignalApplyKilledAfterEachStep(t *testing.T) {
 	ctx := context.Background()
 	l := testenv.LabWith(t, lab.Options{FlushInterval: 100 * time.Millisecond})
 	cc := connect.New(l.ConnectURL(), connect.WithPollInterval(50*time.Millisecond))
-	cl, err := kgo.NewClient(kgo.SeedBrokers(l.KafkaAddr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 1, 1, nil, "lab-signal"); err != nil {
-		t.Fatal(err)
-	}
-	cl.Close()
 	dir := t.TempDir()
-	p, err := sqlpipe.SetupPipeline(ctx, cc, sqlpipe.PipelineOptions{Dir: dir, Kafka: l.KafkaAddr(), PollInterval: 50 * time.Millisecond,
-		SourceConfig: map[string]string{sqlpipe.KeySignalChannels: "kafka", sqlpipe.KeySignalBootstrap: l.KafkaAddr(), sqlpipe.KeyHeartbeat: "1000", sqlpipe.KeyGapWait: "100"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, sink := testenv.Open(t, p.SourceDSN), testenv.Open(t, p.SinkDSN)
-	if _, err := sqlpipe.Load(ctx, src, sqlpipe.LoadOptions{Tables: []string{"customers"}, Changes: 40, Seed: 11}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sqlpipe.WaitInSync(ctx, src, sink, []string{"customers"}, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	p, src, sink := signalPipeline(t, ctx, l, cc, dir, 11, map[string]string{sqlpipe.KeyHeartbeat: "1000"})
 	time.Sleep(500 * time.Millisecond)
-	run := func(crashAfter int, args ...string) (int, string, string) {
-		cmd := exec.Command(bin, append([]string{"--bootstrap", l.KafkaAddr(), "--connect", l.ConnectURL(),
-			"--vault", "file://" + filepath.Join(dir, "vault"), "--state", "sqlite://" + filepath.Join(dir, "state.db")}, args...)...)
-		cmd.Env = append(os.Environ(), "CDCOPS_USER=alice", fmt.Sprintf("CDCOPS_CRASH_AFTER_STEP=%d", crashAfter))
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), out.String(), errb.String()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0, out.String(), errb.String()
-	}
+	run := crashRunner(t, bin, l, dir)
 	state := func(name string) string {
 		st, err := cc.Status(ctx, name)
 		if err != nil {
@@ -121,4 +83,36 @@ func TestSignalApplyKilledAfterEachStep(t *testing.T) {
 	if code, out, errOut := run(0, "audit", "verify"); code != 0 || !strings.Contains(out, "intact") {
 		t.Fatalf("audit verify: exit %d: %s %s", code, out, errOut)
 	}
+}
+
+// signalPipeline is a lab SQL pipeline whose source reads Debezium-style
+// signals from the Kafka topic lab-signal (created here, one partition),
+// with extra source config on top, after 40 changes to customers (seeded)
+// have reached the sink.
+func signalPipeline(t *testing.T, ctx context.Context, l *lab.Lab, cc *connect.Client, dir string, seed uint64, extra map[string]string) (*sqlpipe.Pipeline, *sqlconn.DB, *sqlconn.DB) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(l.KafkaAddr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 1, 1, nil, "lab-signal"); err != nil {
+		t.Fatal(err)
+	}
+	cl.Close()
+	cfg := map[string]string{sqlpipe.KeySignalChannels: "kafka", sqlpipe.KeySignalBootstrap: l.KafkaAddr(), sqlpipe.KeyGapWait: "100"}
+	for k, v := range extra {
+		cfg[k] = v
+	}
+	p, err := sqlpipe.SetupPipeline(ctx, cc, sqlpipe.PipelineOptions{Dir: dir, Kafka: l.KafkaAddr(), PollInterval: 50 * time.Millisecond, SourceConfig: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, sink := testenv.Open(t, p.SourceDSN), testenv.Open(t, p.SinkDSN)
+	if _, err := sqlpipe.Load(ctx, src, sqlpipe.LoadOptions{Tables: []string{"customers"}, Changes: 40, Seed: seed}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlpipe.WaitInSync(ctx, src, sink, []string{"customers"}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return p, src, sink
 }

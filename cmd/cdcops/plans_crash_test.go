@@ -78,22 +78,7 @@ func TestApplyKilledAfterEachStep(t *testing.T) {
 	}
 	base := liveValue(t, l, "pg")
 	dir := t.TempDir()
-	run := func(crashAfter int, args ...string) (int, string, string) {
-		cmd := exec.Command(bin, append([]string{"--bootstrap", l.KafkaAddr(), "--connect", l.ConnectURL(),
-			"--vault", "file://" + filepath.Join(dir, "vault"), "--state", "sqlite://" + filepath.Join(dir, "state.db")}, args...)...)
-		cmd.Env = append(os.Environ(), "CDCOPS_USER=alice", fmt.Sprintf("CDCOPS_CRASH_AFTER_STEP=%d", crashAfter))
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), out.String(), errb.String()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0, out.String(), errb.String()
-	}
+	run := crashRunner(t, bin, l, dir)
 	const steps = 7 // stop, check, backup, write, verify, resume, watch
 	for n := 1; n <= steps; n++ {
 		code, out, errOut := run(0, "offsets", "rewind", "pg", "--to-position", fmt.Sprintf("0/%X", 0x100000*n), "-o", "json")
@@ -144,5 +129,27 @@ func TestApplyKilledAfterEachStep(t *testing.T) {
 	}
 	if code, out, errOut := run(0, "audit", "verify"); code != 0 {
 		t.Fatalf("audit verify: exit %d: %s %s", code, out, errOut)
+	}
+}
+
+// crashRunner runs the built binary as alice against the lab l with its
+// vault and state in dir; crashAfter > 0 makes an apply SIGKILL itself
+// after that journaled step (CDCOPS_CRASH_AFTER_STEP). Exit -1 = killed.
+func crashRunner(t *testing.T, bin string, l *lab.Lab, dir string) func(crashAfter int, args ...string) (int, string, string) {
+	return func(crashAfter int, args ...string) (int, string, string) {
+		cmd := exec.Command(bin, append([]string{"--bootstrap", l.KafkaAddr(), "--connect", l.ConnectURL(),
+			"--vault", "file://" + filepath.Join(dir, "vault"), "--state", "sqlite://" + filepath.Join(dir, "state.db")}, args...)...)
+		cmd.Env = append(os.Environ(), "CDCOPS_USER=alice", fmt.Sprintf("CDCOPS_CRASH_AFTER_STEP=%d", crashAfter))
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), out.String(), errb.String()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0, out.String(), errb.String()
 	}
 }
