@@ -43,13 +43,10 @@ func signalStepNames(p *cdcops.Plan) []string {
 func (r *runner) applySignal(ctx context.Context) error {
 	c := r.p.Connectors[0]
 	if err := r.step(ctx, c.Name, StepResume, func(ctx context.Context) (string, error) {
-		if err := r.env.Connect.Resume(ctx, c.Name); err != nil {
+		if _, err := r.resume(ctx, c); err != nil {
 			return "", err
 		}
-		if _, err := r.env.Connect.WaitFor(ctx, c.Name, connect.Running, r.opts.Timeout); err != nil {
-			return "", err
-		}
-		return "RUNNING", nil
+		return r.running(ctx, c.Name, "RUNNING")
 	}); err != nil {
 		return err
 	}
@@ -66,22 +63,27 @@ func (r *runner) applySignal(ctx context.Context) error {
 		if _, err := r.env.Connect.Restart(ctx, c.Name, connect.RestartOptions{IncludeTasks: true}); err != nil {
 			return "", err
 		}
-		if _, err := r.env.Connect.WaitFor(ctx, c.Name, connect.Running, r.opts.Timeout); err != nil {
-			return "", err
-		}
-		return "restarted; RUNNING", nil
+		return r.running(ctx, c.Name, "restarted; RUNNING")
 	}); err != nil {
 		return err
 	}
 	return r.step(ctx, allConns, StepWatch, func(ctx context.Context) (string, error) {
-		if _, err := r.env.Connect.WaitFor(ctx, c.Name, connect.Running, r.opts.Timeout); err != nil {
-			return "", err
-		}
 		if !r.opts.WatchOffsets {
-			return "RUNNING", nil
+			return r.running(ctx, c.Name, "RUNNING")
+		}
+		if _, err := r.running(ctx, c.Name, ""); err != nil {
+			return "", err
 		}
 		return r.waitPosition(ctx, c, false)
 	})
+}
+
+// running waits until name and its tasks are RUNNING, then reports done.
+func (r *runner) running(ctx context.Context, name, done string) (string, error) {
+	if _, err := r.env.Connect.WaitFor(ctx, name, connect.Running, r.opts.Timeout); err != nil {
+		return "", err
+	}
+	return done, nil
 }
 
 // sendSignal writes the signal record to partition 0 of the signal topic,
