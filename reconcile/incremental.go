@@ -89,12 +89,6 @@ type SideTexts struct {
 	Sink   string `json:"sink"`
 }
 
-// SideCount is one count per side.
-type SideCount struct {
-	Source int64 `json:"source"`
-	Sink   int64 `json:"sink"`
-}
-
 func (in *Incremental) validate(s *Spec) error {
 	if strings.TrimSpace(in.UpdatedColumn) == "" {
 		return cdcops.Errorf(cdcops.EINVALID, "pass --updated-column COL naming a timestamp column every change sets, e.g. --updated-column updated_at", "--incremental needs an updated_at column")

@@ -55,9 +55,8 @@ type Partition struct {
 	Equal      bool   `json:"equal"`
 }
 
-// SideBytes is what each side's database connections moved over the
-// network (both directions, protocol bytes); 0 for SQLite files.
-type SideBytes struct {
+// SideCount is one count per side.
+type SideCount struct {
 	Source int64 `json:"source"`
 	Sink   int64 `json:"sink"`
 }
@@ -92,7 +91,7 @@ type Report struct {
 	Ranges             int              `json:"ranges"`
 	RangesDiffering    int              `json:"ranges_differing"`
 	RowsRead           int64            `json:"rows_read"`
-	BytesMoved         SideBytes        `json:"bytes_moved"`
+	BytesMoved         SideCount        `json:"bytes_moved"`    // what each side's connections moved over the network (both directions, protocol bytes); 0 for SQLite files
 	WaitedMS           int64            `json:"waited_ms"`      // paused by the load budget (--max-load, --max-replica-lag, --rows-per-second, windows)
 	Waits              []string         `json:"waits"`          // why it paused (first few)
 	WindowClosed       bool             `json:"window_closed"`  // stopped because the maintenance window closed (StoppedEarly too)

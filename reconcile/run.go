@@ -199,7 +199,7 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	}
 	e.rep.Queries = int(e.src.queries.Load() + e.dst.queries.Load())
 	e.rep.RowsRead = e.src.rows.Load() + e.dst.rows.Load()
-	e.rep.BytesMoved = SideBytes{Source: e.src.net.total(), Sink: e.dst.net.total()}
+	e.rep.BytesMoved = SideCount{Source: e.src.net.total(), Sink: e.dst.net.total()}
 	e.src.budget.report(e.rep)
 	e.reportReplica()
 	// A run stopped by its window proves nothing about the rest.
