@@ -3,7 +3,6 @@ package reconcile
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -68,37 +67,12 @@ func TestWindowsAt(t *testing.T) {
 	}
 }
 
-// stepClock is a clock whose time moves by step at every look and jumps
-// over every sleep: a run crosses a window's end in microseconds.
-type stepClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	step  time.Duration
-	slept time.Duration
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := c.now
-	c.now = c.now.Add(c.step)
-	return t
-}
-
-func (c *stepClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	c.slept += d
-	return ctx.Err()
-}
-
 // A run started outside its window waits for it (holding nothing open),
 // then compares everything.
 func TestWindowWaitsForTheStart(t *testing.T) {
 	src, dst := plantDiffs(t, 3000, 5)
 	berlin, _ := time.LoadLocation("Europe/Berlin")
-	clock := &stepClock{now: time.Date(2026, 12, 7, 0, 30, 0, 0, berlin)}
+	clock := testenv.NewStepClock(time.Date(2026, 12, 7, 0, 30, 0, 0, berlin), 0)
 	rep, err := Run(context.Background(), Spec{Source: src, Sink: dst, Table: "t", Mode: "stream",
 		Window: []string{"Mon-Fri 01:00-05:00 Europe/Berlin"}, Clock: clock})
 	if err != nil {
@@ -120,7 +94,7 @@ func TestWindowEndStopsOrPauses(t *testing.T) {
 	start := time.Date(2026, 12, 7, 4, 50, 0, 0, berlin) // 10 minutes before the end
 	window := []string{"Mon-Fri 01:00-05:00 Europe/Berlin"}
 
-	clock := &stepClock{now: start, step: time.Minute}
+	clock := testenv.NewStepClock(start, time.Minute)
 	rep, err := Run(context.Background(), Spec{Source: src, Sink: dst, Table: "t", Mode: "stream", Window: window, Clock: clock})
 	if err != nil {
 		t.Fatalf("a closed window is not a failure: %v", err)
@@ -130,7 +104,7 @@ func TestWindowEndStopsOrPauses(t *testing.T) {
 			rep.WindowClosed, rep.StoppedEarly, rep.Missing, rep.RowsRead, rep.Notes)
 	}
 
-	clock = &stepClock{now: start, step: time.Minute}
+	clock = testenv.NewStepClock(start, time.Minute)
 	rep, err = Run(context.Background(), Spec{Source: src, Sink: dst, Table: "t", Mode: "stream", Window: window, WindowEnd: "pause", Clock: clock})
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +121,7 @@ func TestWindowEndStopsOrPauses(t *testing.T) {
 // after it, --rows-per-second still paces (no burst of 30 minutes' rows).
 func TestWindowWaitKeepsTheRowRate(t *testing.T) {
 	src, dst := plantDiffs(t, 3000, 5)
-	clock := &stepClock{now: time.Date(2026, 12, 7, 0, 30, 0, 0, time.UTC)}
+	clock := testenv.NewStepClock(time.Date(2026, 12, 7, 0, 30, 0, 0, time.UTC), 0)
 	rep, err := Run(context.Background(), Spec{Source: src, Sink: dst, Table: "t", Mode: "stream",
 		Window: []string{"01:00-05:00"}, RowsPerSecond: 1000, Clock: clock})
 	if err != nil {
@@ -182,7 +156,7 @@ func TestWindowEndPushdownPostgres(t *testing.T) {
 	// before opening), 05:00:00 (the first pause: closed).
 	start := time.Date(2026, 12, 7, 4, 59, 20, 0, time.UTC)
 	rep, err := Run(ctx, Spec{Source: src, Sink: dst, Table: "t", Mode: "pushdown", Window: window,
-		Clock: &stepClock{now: start, step: 20 * time.Second}})
+		Clock: testenv.NewStepClock(start, 20*time.Second)})
 	if err != nil {
 		t.Fatalf("a closed window is not a failure: %v", err)
 	}
@@ -190,7 +164,7 @@ func TestWindowEndPushdownPostgres(t *testing.T) {
 		t.Fatalf("stop: window_closed=%v stopped_early=%v equal=%v; want a marked stop", rep.WindowClosed, rep.StoppedEarly, rep.Equal)
 	}
 	rep, err = Run(ctx, Spec{Source: src, Sink: dst, Table: "t", Mode: "pushdown", Window: window, WindowEnd: "pause",
-		Clock: &stepClock{now: start, step: 20 * time.Second}})
+		Clock: testenv.NewStepClock(start, 20*time.Second)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -195,28 +194,6 @@ func TestReconcilePairsSourceReplica(t *testing.T) {
 	}
 }
 
-// stepClock moves by step at every look and jumps over every sleep.
-type stepClock struct {
-	mu   sync.Mutex
-	now  time.Time
-	step time.Duration
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := c.now
-	c.now = c.now.Add(c.step)
-	return t
-}
-
-func (c *stepClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return ctx.Err()
-}
-
 // A run whose window closes mid-run (--window-end stop) is no failure: it
 // exits 0 when it found nothing so far (the report says window_closed,
 // equal false) and 1 when it had found differences. 25 minutes before the
@@ -247,7 +224,7 @@ func TestReconcileWindowClosedIsNoFailure(t *testing.T) {
 			g, out := testGlobals("", "json")
 			o := &reconcileOptions{source: src, sink: dst, table: "t", tsPrecision: "us", floatDigits: 15, mode: "stream", maxDiffs: 1000,
 				window: []string{"Mon-Fri 01:00-05:00 UTC"}, windowEnd: "stop", outsideWindow: "wait",
-				clock: &stepClock{now: time.Date(2026, 12, 7, 4, 35, 0, 0, time.UTC), step: time.Minute}}
+				clock: testenv.NewStepClock(time.Date(2026, 12, 7, 4, 35, 0, 0, time.UTC), time.Minute)}
 			err := runReconcile(context.Background(), g, o)
 			if err != tc.want {
 				t.Fatalf("err = %v, want %v\n%s", err, tc.want, out)
