@@ -19,14 +19,18 @@ import (
 )
 
 // The benchmark's databases; tables are generated once and reused.
-func benchDSNs() (pg, my string) {
-	pg = os.Getenv("CDCOPS_BENCH_POSTGRES")
+func benchDSNs() (pg, my string) { return benchDatabases("cdcops_bench", "CDCOPS_BENCH") }
+
+// benchDatabases are the PostgreSQL and MariaDB DSNs of database db on
+// the local services, or ENV_POSTGRES / ENV_MYSQL when set.
+func benchDatabases(db, env string) (pg, my string) {
+	pg = os.Getenv(env + "_POSTGRES")
 	if pg == "" {
-		pg = "postgres://postgres@127.0.0.1:5432/cdcops_bench?sslmode=disable"
+		pg = "postgres://postgres@127.0.0.1:5432/" + db + "?sslmode=disable"
 	}
-	my = os.Getenv("CDCOPS_BENCH_MYSQL")
+	my = os.Getenv(env + "_MYSQL")
 	if my == "" {
-		my = "mysql://root@127.0.0.1:3306/cdcops_bench"
+		my = "mysql://root@127.0.0.1:3306/" + db
 	}
 	return pg, my
 }

@@ -23,17 +23,7 @@ import (
 // its tables carry an indexed updated_at and it changes rows in them.
 const incrBase = "2026-01-01 00:00:00"
 
-func incrDSNs() (pg, my string) {
-	pg = os.Getenv("CDCOPS_BENCH_INCR_POSTGRES")
-	if pg == "" {
-		pg = "postgres://postgres@127.0.0.1:5432/cdcops_bench_incr?sslmode=disable"
-	}
-	my = os.Getenv("CDCOPS_BENCH_INCR_MYSQL")
-	if my == "" {
-		my = "mysql://root@127.0.0.1:3306/cdcops_bench_incr"
-	}
-	return pg, my
-}
+func incrDSNs() (pg, my string) { return benchDatabases("cdcops_bench_incr", "CDCOPS_BENCH_INCR") }
 
 type incrEnv struct {
 	pgDSN, myDSN string
