@@ -71,6 +71,8 @@ func TestInterruptedSnapshotIsRetaken(t *testing.T) {
 			t.Fatalf("snapshot event %+v", e)
 		}
 	}
+	// The rows reach the sink before the task's offsets flush.
+	waitOffset(t, ctx, r.c, r.p.Source, 0)
 	pos, raw := sourceOffset(t, ctx, r.c, r.p.Source)
 	if pos != 0 || len(raw) == 0 {
 		t.Fatalf("offset after the snapshot of an empty changelog: %s", raw)
