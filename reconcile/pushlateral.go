@@ -8,16 +8,27 @@ import (
 	"github.com/cdcops/cdcops/reconcile/dialect"
 )
 
-// lateralDigest is a tree level for a LateralDigester (PostgreSQL): the
-// level's bucket numbers are generated in SQL and each bucket's rows are
-// read by their own key range (an index range scan, in key order), so no
-// sort of the whole level's row texts — which spilled to disk — and no
-// per-row test of the spans.
-func (s *side) lateralDigest(ctx context.Context, ld dialect.LateralDigester, w string, args []any, origin, width, fan, last int64, spans []bucketSpan, pk dialect.Packing) (map[int64]agg, error) {
+// A tree level bucket by bucket (PostgreSQL): the level's bucket numbers
+// are generated in SQL and each bucket's rows are read by their own key
+// range (an index range scan, in key order), so no sort of the whole
+// level's row texts — which spilled to disk — no hash table over the
+// level's buckets and no per-row test of the spans. Only for a key with
+// an index: without one, each bucket would scan the table.
+
+// keyIndexed says whether the tree's key is the table's one-column
+// primary key (and so has an index).
+func (s *side) keyIndexed() bool {
+	pk := s.table.PK
+	return s.nKeys == 1 && len(pk) == 1 && pk[0] == s.cols[0].Name
+}
+
+// lateralBuckets is the FROM item of a level's bucket numbers b.g (all of
+// them up to last, or the children of the spans' parents) and the WHERE
+// text of one bucket's rows, w included.
+func (s *side) lateralBuckets(w string, origin, width, fan, last int64, spans []bucketSpan) (buckets, cond string) {
 	key := s.keyOrd[0]
 	o, wd := strconv.FormatInt(origin, 10), strconv.FormatInt(width, 10)
 	// Literal integers: computed here, never user text.
-	var buckets string
 	if spans == nil {
 		buckets = "generate_series(0::bigint, " + strconv.FormatInt(last, 10) + "::bigint) AS b(g)"
 	} else {
@@ -30,17 +41,28 @@ func (s *side) lateralDigest(ctx context.Context, ld dialect.LateralDigester, w 
 		buckets = "(SELECT p * " + strconv.FormatInt(fan, 10) + " + i AS g FROM unnest('{" + strings.Join(parents, ",") +
 			"}'::bigint[]) p, generate_series(0::bigint, " + strconv.FormatInt(fan-1, 10) + "::bigint) i) AS b"
 	}
-	cond := key + " >= " + o + " + b.g * " + wd + " AND " + key + " < " + o + " + (b.g + 1) * " + wd
+	cond = key + " >= " + o + " + b.g * " + wd + " AND " + key + " < " + o + " + (b.g + 1) * " + wd
 	if w != "" {
 		cond = w + " AND " + cond
 	}
+	return buckets, cond
+}
+
+// lateralDigest is a level of md5 digests over canonical row texts.
+func (s *side) lateralDigest(ctx context.Context, ld dialect.LateralDigester, w string, args []any, origin, width, fan, last int64, spans []bucketSpan, pk dialect.Packing) (map[int64]agg, error) {
+	buckets, cond := s.lateralBuckets(w, origin, width, fan, last, spans)
 	rowOf := func(canons []string) string { return ld.DigestRow(canons, s.formats) }
 	canons := make([]string, len(s.cols))
 	for i, col := range s.cols {
 		canons[i] = s.d.Canon(col, s.formats[i])
 	}
-	row, from, where, refs := s.aggSourceOf(rowOf, rowOf(canons), cond, key)
-	m, ok, err := s.digest(ctx, ld.LateralDigest(buckets, refs[0], row, from, where, pk), args, pk)
+	row, from, where, refs := s.aggSourceOf(rowOf, rowOf(canons), cond, s.keyOrd[0])
+	return s.packedDigest(ctx, ld.LateralDigest(buckets, refs[0], row, from, where, pk), args, pk)
+}
+
+// packedDigest runs a digest query; a cut digest is errDigestCut.
+func (s *side) packedDigest(ctx context.Context, q string, args []any, pk dialect.Packing) (map[int64]agg, error) {
+	m, ok, err := s.digest(ctx, q, args, pk)
 	if err == nil && !ok {
 		err = errDigestCut
 	}

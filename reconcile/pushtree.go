@@ -286,8 +286,16 @@ func (e *engine) digests() bool {
 func (s *side) bucketAggs(ctx context.Context, origin, width, fan, last int64, spans []bucketSpan, fast, digest bool, pk dialect.Packing) (map[int64]agg, error) {
 	w, args := s.pred(keyRange{})
 	key := s.keyOrd[0]
-	if ld, ok := s.d.(dialect.LateralDigester); ok && digest && !fast {
-		return s.lateralDigest(ctx, ld, w, args, origin, width, fan, last, spans, pk)
+	th, typed := s.d.(dialect.TypedHasher)
+	if digest && s.keyIndexed() {
+		if typed && fast {
+			buckets, cond := s.lateralBuckets(w, origin, width, fan, last, spans)
+			h, _ := th.RowHash(s.cols, 1)
+			return s.packedDigest(ctx, th.LateralTypedDigest(buckets, h, s.from, cond, pk), args, pk)
+		}
+		if ld, ok := s.d.(dialect.LateralDigester); ok {
+			return s.lateralDigest(ctx, ld, w, args, origin, width, fan, last, spans, pk)
+		}
 	}
 	if spans != nil {
 		cond := spanCond(s.d.(dialect.Divider), key, origin, width, fan, spans)
@@ -297,7 +305,6 @@ func (s *side) bucketAggs(ctx context.Context, origin, width, fan, last int64, s
 		w = cond
 	}
 	div := s.d.(dialect.Divider).Div(key, origin, width)
-	th, typed := s.d.(dialect.TypedHasher)
 	if digest {
 		var q string
 		if typed && fast {
@@ -313,11 +320,7 @@ func (s *side) bucketAggs(ctx context.Context, origin, width, fan, last int64, s
 			row, from, where, refs := s.aggSourceOf(rowOf, rowOf(canons), w, div, key)
 			q = dg.Digest(refs[0], refs[1], row, from, where, pk)
 		}
-		m, ok, err := s.digest(ctx, q, args, pk)
-		if err == nil && !ok {
-			err = errDigestCut
-		}
-		return m, err
+		return s.packedDigest(ctx, q, args, pk)
 	}
 	var q string
 	if typed && fast {

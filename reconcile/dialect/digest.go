@@ -90,16 +90,21 @@ func (Postgres) Digest(group, key, row, from, where string, pk Packing) string {
 func (Postgres) DigestCheck() string { return "" }
 
 func (Postgres) LateralDigest(buckets, key, row, from, where string, pk Packing) string {
-	id := "int4send(g::int)"
-	if pk.Wide {
-		id = "int8send(g::bigint)"
-	}
-	if pk.Counts {
-		id += " || int4send(c::int)"
-	}
-	return "SELECT coalesce(sum(c), 0)::bigint, coalesce(string_agg(" + id + " || d, ''::bytea ORDER BY g), ''::bytea) FROM (SELECT b.g, x.c, x.d FROM " +
-		buckets + " CROSS JOIN LATERAL (SELECT count(*) AS c, substr(decode(md5(string_agg(r, '' ORDER BY k)), 'hex'), 1, 8) AS d FROM (SELECT " +
-		key + " AS k, " + row + " AS r FROM " + from + whereClause(where) + ") s) x WHERE x.c > 0) t"
+	return pgLateralPack(buckets, "substr(decode(md5(string_agg(r, '' ORDER BY k)), 'hex'), 1, 8)",
+		"SELECT "+key+" AS k, "+row+" AS r FROM "+from+whereClause(where), pk)
+}
+
+// LateralTypedDigest is TypedDigest bucket by bucket, as LateralDigest:
+// per bucket an index range scan and a XOR, no hash table over the level.
+func (Postgres) LateralTypedDigest(buckets, h, from, where string, pk Packing) string {
+	return pgLateralPack(buckets, "int8send(bit_xor(h))", "SELECT "+h+" AS h FROM "+from+whereClause(where), pk)
+}
+
+// pgLateralPack packs digest (an aggregate over inner's rows) per bucket
+// of the FROM item buckets; inner selects one bucket's rows through b.g.
+func pgLateralPack(buckets, digest, inner string, pk Packing) string {
+	return "SELECT coalesce(sum(c), 0)::bigint, coalesce(string_agg(" + pgPackedID(pk) + " || d, ''::bytea ORDER BY g), ''::bytea) FROM (SELECT b.g, x.c, x.d FROM " +
+		buckets + " CROSS JOIN LATERAL (SELECT count(*) AS c, " + digest + " AS d FROM (" + inner + ") s) x WHERE x.c > 0) t"
 }
 
 // TypedDigest is Digest over a typed 64-bit row hash h (TypedHasher):
@@ -110,7 +115,8 @@ func (Postgres) TypedDigest(group, h, from, where string, pk Packing) string {
 	return pgPack("int8send(bit_xor(h))", "SELECT "+group+" AS g, "+h+" AS h FROM "+from+whereClause(where), pk)
 }
 
-func pgPack(digest, inner string, pk Packing) string {
+// pgPackedID is an entry's head: bucket number g, and count c when packed.
+func pgPackedID(pk Packing) string {
 	id := "int4send(g::int)"
 	if pk.Wide {
 		id = "int8send(g::bigint)"
@@ -118,7 +124,11 @@ func pgPack(digest, inner string, pk Packing) string {
 	if pk.Counts {
 		id += " || int4send(c::int)"
 	}
-	return "SELECT coalesce(sum(c), 0)::bigint, coalesce(string_agg(" + id + " || d, ''::bytea ORDER BY g), ''::bytea) FROM (SELECT g, count(*) AS c, " +
+	return id
+}
+
+func pgPack(digest, inner string, pk Packing) string {
+	return "SELECT coalesce(sum(c), 0)::bigint, coalesce(string_agg(" + pgPackedID(pk) + " || d, ''::bytea ORDER BY g), ''::bytea) FROM (SELECT g, count(*) AS c, " +
 		digest + " AS d FROM (" + inner + " OFFSET 0) s GROUP BY g) t"
 }
 

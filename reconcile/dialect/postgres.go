@@ -261,6 +261,12 @@ func (Postgres) Snapshot(ctx context.Context, conn *sql.Conn) (func(), error) {
 		_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
 		return nil, fmt.Errorf("set session output formats: %w", err)
 	}
+	// JIT compiling cost 0.1-0.3 s per query here, more than most tree
+	// levels take to run (PostgreSQL 11+ has the setting).
+	if _, err := conn.ExecContext(ctx, "SELECT set_config('jit', 'off', true) FROM pg_settings WHERE name = 'jit'"); err != nil {
+		_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+		return nil, fmt.Errorf("turn off JIT: %w", err)
+	}
 	return func() { _, _ = conn.ExecContext(context.Background(), "ROLLBACK") }, nil
 }
 
