@@ -51,7 +51,7 @@ func (s *side) lateralBuckets(w string, origin, width, fan, last int64, spans []
 // lateralDigest is a level of md5 digests over canonical row texts.
 func (s *side) lateralDigest(ctx context.Context, ld dialect.LateralDigester, w string, args []any, origin, width, fan, last int64, spans []bucketSpan, pk dialect.Packing) (map[int64]agg, error) {
 	buckets, cond := s.lateralBuckets(w, origin, width, fan, last, spans)
-	rowOf := func(canons []string) string { return ld.DigestRow(canons, s.formats) }
+	rowOf := func(canons []string) string { return ld.DigestRow(s.cols, canons, s.formats) }
 	canons := make([]string, len(s.cols))
 	for i, col := range s.cols {
 		canons[i] = s.d.Canon(col, s.formats[i])

@@ -312,7 +312,7 @@ func (s *side) bucketAggs(ctx context.Context, origin, width, fan, last int64, s
 			q = th.TypedDigest(div, h, s.from, w, pk)
 		} else {
 			dg := s.d.(dialect.Digester)
-			rowOf := func(canons []string) string { return dg.DigestRow(canons, s.formats) }
+			rowOf := func(canons []string) string { return dg.DigestRow(s.cols, canons, s.formats) }
 			canons := make([]string, len(s.cols))
 			for i, col := range s.cols {
 				canons[i] = s.d.Canon(col, s.formats[i])

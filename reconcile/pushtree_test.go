@@ -155,3 +155,46 @@ func TestTypedHashSeesSwaps(t *testing.T) {
 		t.Errorf("found %v, want exactly 9 changed rows", found)
 	}
 }
+
+// A NOT NULL column's digest field has no NULL mark; its values must still
+// differ from NULLs and from the other side's nullable column's values.
+func TestDigestNotNullFields(t *testing.T) {
+	ctx := context.Background()
+	src, dst := testenv.Postgres(t), testenv.MySQL(t)
+	pg, my := testenv.Open(t, src), testenv.Open(t, dst)
+	for _, q := range []string{
+		"CREATE TABLE t (id bigint PRIMARY KEY, s text NOT NULL, n int NOT NULL, b boolean NOT NULL, d numeric(6,2) NOT NULL)",
+		"INSERT INTO t SELECT g, 's' || g, g % 10, g % 2 = 0, g / 10.0 FROM generate_series(1, 20000) g",
+		"UPDATE t SET s = 'N', n = 0 WHERE id = 100",
+		"ANALYZE t",
+	} {
+		if _, err := pg.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	for _, q := range []string{
+		"CREATE TABLE t (id bigint PRIMARY KEY, s text, n int, b tinyint(1), d decimal(6,2))",
+		"INSERT INTO t SELECT seq, CONCAT('s', seq), seq % 10, seq % 2 = 0, seq / 10.0 FROM seq_1_to_20000",
+		"UPDATE t SET s = NULL, n = 0 WHERE id = 100", // 'N' vs NULL
+		"UPDATE t SET n = NULL WHERE id = 200",        // 0 vs NULL
+		"UPDATE t SET b = NULL WHERE id = 300",
+		"UPDATE t SET d = NULL WHERE id = 400",
+		"UPDATE t SET s = 's5', n = 50 WHERE id = 500", // 's500',0 vs 's5',50
+	} {
+		if _, err := my.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	found := map[string]string{}
+	if _, err := Run(ctx, Spec{Source: src, Sink: dst, Table: "t", Mode: "pushdown", DiffSink: func(d Difference) { found[d.Key["id"]] = d.Kind }}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"100", "200", "300", "400", "500"} {
+		if found[k] != Changed {
+			t.Errorf("key %s: got %q, want changed", k, found[k])
+		}
+	}
+	if len(found) != 5 {
+		t.Errorf("found %v, want exactly 5 changed rows", found)
+	}
+}

@@ -39,6 +39,7 @@ type Column struct {
 	Kind      Kind   `json:"-"`
 	Scale     int    `json:"-"` // decimal places of a decimal column
 	Collation string `json:"-"`
+	NotNull   bool   `json:"-"` // declared NOT NULL
 }
 
 // Table is a table found in the catalog, with its columns in order.

@@ -79,7 +79,7 @@ WHERE LOWER(TABLE_SCHEMA) = LOWER(COALESCE(NULLIF(?, ''), DATABASE())) AND LOWER
 	if err != nil {
 		return nil, fmt.Errorf("check constraints of %s: %w", ref, err)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT COLUMN_NAME, LOWER(COLUMN_TYPE), LOWER(DATA_TYPE), COALESCE(NUMERIC_SCALE, 0), COALESCE(COLLATION_NAME, '')
+	rows, err := q.QueryContext(ctx, `SELECT COLUMN_NAME, LOWER(COLUMN_TYPE), LOWER(DATA_TYPE), COALESCE(NUMERIC_SCALE, 0), COALESCE(COLLATION_NAME, ''), IS_NULLABLE = 'NO'
 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, t.Ref.Schema, t.Ref.Name)
 	if err != nil {
 		return nil, fmt.Errorf("columns of %s: %w", ref, err)
@@ -88,7 +88,7 @@ FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER 
 	for rows.Next() {
 		var c Column
 		var dataType string
-		if err := rows.Scan(&c.Name, &c.Type, &dataType, &c.Scale, &c.Collation); err != nil {
+		if err := rows.Scan(&c.Name, &c.Type, &dataType, &c.Scale, &c.Collation, &c.NotNull); err != nil {
 			return nil, err
 		}
 		c.Kind = myKind(dataType, c.Type)

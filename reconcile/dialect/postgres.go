@@ -72,7 +72,7 @@ ORDER BY array_position(current_schemas(false), n.nspname::name) NULLS LAST`
 	// Collation is recorded only when it is nondeterministic (equal
 	// values with different bytes), which typed hashing must avoid.
 	rows, err := q.QueryContext(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname, a.atttypmod,
-  coalesce((SELECT collname FROM pg_collation l WHERE l.oid = a.attcollation AND NOT l.collisdeterministic), '')
+  coalesce((SELECT collname FROM pg_collation l WHERE l.oid = a.attcollation AND NOT l.collisdeterministic), ''), a.attnotnull
 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, oid)
 	if err != nil {
@@ -83,7 +83,7 @@ WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`
 		var c Column
 		var typname string
 		var typmod int
-		if err := rows.Scan(&c.Name, &c.Type, &typname, &typmod, &c.Collation); err != nil {
+		if err := rows.Scan(&c.Name, &c.Type, &typname, &typmod, &c.Collation, &c.NotNull); err != nil {
 			return nil, err
 		}
 		c.Kind, c.Scale = pgKind(typname, typmod)

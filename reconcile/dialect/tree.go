@@ -137,8 +137,13 @@ func (p Postgres) CanonParts(col Column, f Format) (string, func(string) string)
 				return "left(" + a + ", 19)"
 			}
 			// "YYYY-MM-DD HH:MM:SS" has no fraction when it is zero; the
-			// others drop trailing zeros.
-			return "left(CASE WHEN length(" + a + ") = 19 THEN " + a + " || '.000000' ELSE rpad(" + a + ", 26, '0') END, " + strconv.Itoa(n) + ")"
+			// others drop trailing zeros: append what is missing of
+			// ".000000" (a third of the CASE/rpad it replaced).
+			padded := a + " || substr('.000000', length(" + a + ") - 18)"
+			if n == 26 {
+				return "(" + padded + ")"
+			}
+			return "left(" + padded + ", " + strconv.Itoa(n) + ")"
 		}
 	}
 	return p.Canon(col, f), func(a string) string { return a }
