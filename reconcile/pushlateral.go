@@ -25,21 +25,21 @@ func (s *side) keyIndexed() bool {
 // lateralBuckets is the FROM item of a level's bucket numbers b.g (all of
 // them up to last, or the children of the spans' parents) and the WHERE
 // text of one bucket's rows, w included.
-func (s *side) lateralBuckets(w string, origin, width, fan, last int64, spans []bucketSpan) (buckets, cond string) {
+func (s *side) lateralBuckets(w string, lq levelQuery) (buckets, cond string) {
 	key := s.keyOrd[0]
-	o, wd := strconv.FormatInt(origin, 10), strconv.FormatInt(width, 10)
+	o, wd := strconv.FormatInt(lq.origin, 10), strconv.FormatInt(lq.width, 10)
 	// Literal integers: computed here, never user text.
-	if spans == nil {
-		buckets = "generate_series(0::bigint, " + strconv.FormatInt(last, 10) + "::bigint) AS b(g)"
+	if lq.spans == nil {
+		buckets = "generate_series(0::bigint, " + strconv.FormatInt(lq.last, 10) + "::bigint) AS b(g)"
 	} else {
 		var parents []string
-		for _, sp := range spans {
-			for p := sp.first / fan; p <= sp.last/fan; p++ {
+		for _, sp := range lq.spans {
+			for p := sp.first / lq.fan; p <= sp.last/lq.fan; p++ {
 				parents = append(parents, strconv.FormatInt(p, 10))
 			}
 		}
-		buckets = "(SELECT p * " + strconv.FormatInt(fan, 10) + " + i AS g FROM unnest('{" + strings.Join(parents, ",") +
-			"}'::bigint[]) p, generate_series(0::bigint, " + strconv.FormatInt(fan-1, 10) + "::bigint) i) AS b"
+		buckets = "(SELECT p * " + strconv.FormatInt(lq.fan, 10) + " + i AS g FROM unnest('{" + strings.Join(parents, ",") +
+			"}'::bigint[]) p, generate_series(0::bigint, " + strconv.FormatInt(lq.fan-1, 10) + "::bigint) i) AS b"
 	}
 	cond = key + " >= " + o + " + b.g * " + wd + " AND " + key + " < " + o + " + (b.g + 1) * " + wd
 	if w != "" {
@@ -49,15 +49,15 @@ func (s *side) lateralBuckets(w string, origin, width, fan, last int64, spans []
 }
 
 // lateralDigest is a level of md5 digests over canonical row texts.
-func (s *side) lateralDigest(ctx context.Context, ld dialect.LateralDigester, w string, args []any, origin, width, fan, last int64, spans []bucketSpan, pk dialect.Packing) (map[int64]agg, error) {
-	buckets, cond := s.lateralBuckets(w, origin, width, fan, last, spans)
+func (s *side) lateralDigest(ctx context.Context, ld dialect.LateralDigester, w string, args []any, lq levelQuery) (map[int64]agg, error) {
+	buckets, cond := s.lateralBuckets(w, lq)
 	rowOf := func(canons []string) string { return ld.DigestRow(s.cols, canons, s.formats) }
 	canons := make([]string, len(s.cols))
 	for i, col := range s.cols {
 		canons[i] = s.d.Canon(col, s.formats[i])
 	}
 	row, from, where, refs := s.aggSourceOf(rowOf, rowOf(canons), cond, s.keyOrd[0])
-	return s.packedDigest(ctx, ld.LateralDigest(buckets, refs[0], row, from, where, pk), args, pk)
+	return s.packedDigest(ctx, ld.LateralDigest(buckets, refs[0], row, from, where, lq.pk), args, lq.pk)
 }
 
 // packedDigest runs a digest query; a cut digest is errDigestCut.

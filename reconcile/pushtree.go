@@ -158,8 +158,9 @@ func (e *engine) tree(ctx context.Context) error {
 		start := time.Now()
 		// Counts only at the top (the report's row totals); below, a
 		// present bucket is non-empty and the tree descends to the leaves.
-		pk := dialect.Packing{Wide: (top-origin)/width >= 1<<31, Counts: topLevel}
-		aggs, err := e.treeLevel(ctx, origin, width, fan, (top-origin)/width, spans, pk)
+		lq := levelQuery{origin: origin, width: width, fan: fan, last: (top - origin) / width, spans: spans,
+			pk: dialect.Packing{Wide: (top-origin)/width >= 1<<31, Counts: topLevel}}
+		aggs, err := e.treeLevel(ctx, lq)
 		if err != nil {
 			return err
 		}
@@ -228,9 +229,16 @@ func nextWidth(w, leafW int64) int64 {
 	return n
 }
 
-// treeLevel aggregates both sides per bucket of width over the given
-// bucket spans (nil: all rows).
-func (e *engine) treeLevel(ctx context.Context, origin, width, fan, last int64, spans []bucketSpan, pk dialect.Packing) (map[int64][2]agg, error) {
+// levelQuery is one tree level: buckets of width from origin, the
+// children (fan per parent) of the spans' parents, or all up to last.
+type levelQuery struct {
+	origin, width, fan, last int64
+	spans                    []bucketSpan // nil: the whole table
+	pk                       dialect.Packing
+}
+
+// treeLevel aggregates both sides per bucket of one level.
+func (e *engine) treeLevel(ctx context.Context, lq levelQuery) (map[int64][2]agg, error) {
 	out := map[int64][2]agg{}
 	var res [2]map[int64]agg
 	fast, digest := e.typedHash(), e.digests()
@@ -239,8 +247,8 @@ func (e *engine) treeLevel(ctx context.Context, origin, width, fan, last int64, 
 		for i, s := range []*side{e.src, e.dst} {
 			g.Go(func() (err error) {
 				start := time.Now()
-				res[i], err = s.bucketAggs(gctx, origin, width, fan, last, spans, fast, digest, pk)
-				e.log.Debug("bucket aggregates", "side", s.name, "width", width, "digest", digest, "took", time.Since(start))
+				res[i], err = s.bucketAggs(gctx, lq, fast, digest)
+				e.log.Debug("bucket aggregates", "side", s.name, "width", lq.width, "digest", digest, "took", time.Since(start))
 				return err
 			})
 		}
@@ -248,7 +256,7 @@ func (e *engine) treeLevel(ctx context.Context, origin, width, fan, last int64, 
 		if errors.Is(err, errDigestCut) && digest {
 			// Both sides redo the level with the per-row sums: the two
 			// checksums of one bucket must be of the same kind.
-			e.log.Debug("bucket digest cut; this level uses per-row sums", "width", width)
+			e.log.Debug("bucket digest cut; this level uses per-row sums", "width", lq.width)
 			digest = false
 			continue
 		}
@@ -281,24 +289,25 @@ func (e *engine) digests() bool {
 	return true
 }
 
-// bucketAggs is one grouped aggregate query: per bucket of width, the
-// count and the checksum of the rows in spans (buckets of this width).
-func (s *side) bucketAggs(ctx context.Context, origin, width, fan, last int64, spans []bucketSpan, fast, digest bool, pk dialect.Packing) (map[int64]agg, error) {
+// bucketAggs is one level's aggregate query on this side: per bucket,
+// the count and the checksum of its rows.
+func (s *side) bucketAggs(ctx context.Context, lq levelQuery, fast, digest bool) (map[int64]agg, error) {
 	w, args := s.pred(keyRange{})
 	key := s.keyOrd[0]
+	origin, width, pk := lq.origin, lq.width, lq.pk
 	th, typed := s.d.(dialect.TypedHasher)
 	if digest && s.keyIndexed() {
 		if typed && fast {
-			buckets, cond := s.lateralBuckets(w, origin, width, fan, last, spans)
+			buckets, cond := s.lateralBuckets(w, lq)
 			h, _ := th.RowHash(s.cols, 1)
 			return s.packedDigest(ctx, th.LateralTypedDigest(buckets, h, s.from, cond, pk), args, pk)
 		}
 		if ld, ok := s.d.(dialect.LateralDigester); ok {
-			return s.lateralDigest(ctx, ld, w, args, origin, width, fan, last, spans, pk)
+			return s.lateralDigest(ctx, ld, w, args, lq)
 		}
 	}
-	if spans != nil {
-		cond := spanCond(s.d.(dialect.Divider), key, origin, width, fan, spans)
+	if lq.spans != nil {
+		cond := spanCond(s.d.(dialect.Divider), key, origin, width, lq.fan, lq.spans)
 		if w != "" {
 			cond = w + " AND " + cond
 		}

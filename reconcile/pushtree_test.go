@@ -118,8 +118,8 @@ func TestTypedHashSeesSwaps(t *testing.T) {
 	for i, dsn := range []string{src, dst} {
 		db := testenv.Open(t, dsn)
 		stmts := []string{
-			`CREATE TABLE t (id int PRIMARY KEY, a text, b text, n numeric(10,2), f boolean, d date, z timestamptz, y bytea, j jsonb, s smallint)`,
-			`INSERT INTO t SELECT g, 'a' || g, 'b' || g, g, g % 2 = 0, DATE '2024-01-01' + g, TIMESTAMPTZ '2024-01-01 00:00:00+00' + g * interval '1 second',
+			`CREATE TABLE t (id int PRIMARY KEY, a text NOT NULL, b text, n numeric(10,2), f boolean NOT NULL, g boolean, d date, z timestamptz, y bytea, j jsonb, s smallint)`,
+			`INSERT INTO t SELECT g, 'a' || g, 'b' || g, g, g % 2 = 0, g % 3 = 0, DATE '2024-01-01' + g, TIMESTAMPTZ '2024-01-01 00:00:00+00' + g * interval '1 second',
 			  decode(lpad(to_hex(g), 8, '0'), 'hex'), jsonb_build_object('k', g), g % 100 FROM generate_series(1, 5000) g`,
 		}
 		if i == 1 {
@@ -128,6 +128,7 @@ func TestTypedHashSeesSwaps(t *testing.T) {
 				"UPDATE t SET a = b, b = a WHERE id = 20",                                         // swapped between columns
 				"UPDATE t SET s = NULL WHERE id = 30",
 				"UPDATE t SET f = NOT f WHERE id = 40",
+				"UPDATE t SET g = NULL WHERE id = 41",
 				"UPDATE t SET d = d + 1 WHERE id = 50",
 				"UPDATE t SET z = z + interval '1 microsecond' WHERE id = 60",
 				"UPDATE t SET y = y || '\\x00'::bytea WHERE id = 70",
@@ -146,13 +147,13 @@ func TestTypedHashSeesSwaps(t *testing.T) {
 	if _, err := Run(ctx, Spec{Source: src, Sink: dst, Table: "t", Mode: "pushdown", DiffSink: func(d Difference) { found[d.Key["id"]] = d.Kind }}); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"12", "13", "20", "30", "40", "50", "60", "70", "80"} {
+	for _, k := range []string{"12", "13", "20", "30", "40", "41", "50", "60", "70", "80"} {
 		if found[k] != Changed {
 			t.Errorf("key %s: got %q, want changed", k, found[k])
 		}
 	}
-	if len(found) != 9 {
-		t.Errorf("found %v, want exactly 9 changed rows", found)
+	if len(found) != 10 {
+		t.Errorf("found %v, want exactly 10 changed rows", found)
 	}
 }
 

@@ -59,31 +59,49 @@ func (MySQL) Div(key string, origin, width int64) string {
 // as a constant of its own, XORed and mixed once more by
 // hashint8extended: without that last, non-linear step a bucket's XOR
 // would not see values swapped between two of its rows. About half the
-// cost of hash_record_extended(ROW(...)), which builds a record per row.
+// cost of hash_record_extended(ROW(...)), which builds a record per row;
+// NOT NULL columns go without the coalesce (a function call per value).
 // Types whose equality is looser than their text (citext, nondeterministic
 // collations) or that have no hash (json, geometric, domains) are refused.
 func (p Postgres) RowHash(cols []Column, seed int) (string, bool) {
 	parts := make([]string, len(cols))
 	for i, c := range cols {
-		h, ok := pgColumnHash(c, p.Quote(c.Name), strconv.Itoa(seed*1000+i+1))
+		colSeed := uint64(seed*1000 + i + 1)
+		h, ok := pgColumnHash(c, p.Quote(c.Name), colSeed)
 		if !ok {
 			return "", false
 		}
-		// The NULL constant is any fixed value: a collision with a value's
-		// hash is as likely as any other 64-bit collision.
-		parts[i] = "coalesce(" + h + ", " + strconv.Itoa(-7046029254386353131+i) + ")"
+		parts[i] = h
+		if !c.NotNull {
+			// NULL as a constant of its own: a collision with a value's
+			// hash is as likely as any other 64-bit collision.
+			parts[i] = "coalesce(" + h + ", " + pgInt64(splitmix(colSeed^0x5bd1e995)) + ")"
+		}
 	}
 	return "hashint8extended(" + join(parts, " # ") + ", " + strconv.Itoa(seed) + ")", true
 }
 
+// splitmix is a 64-bit mixer for the constants standing for values that
+// are not hashed by a function (NULL, true, false).
+func splitmix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// pgInt64 is a bigint literal of x's bits.
+func pgInt64(x uint64) string { return strconv.FormatInt(int64(x), 10) }
+
 // pgColumnHash is the extended hash of column expression q with a seed.
-func pgColumnHash(c Column, q, seed string) (string, bool) {
+func pgColumnHash(c Column, q string, seed uint64) (string, bool) {
 	fn := ""
 	switch c.Kind {
 	case KindInt:
 		fn = map[string]string{"smallint": "hashint2extended", "integer": "hashint4extended", "bigint": "hashint8extended", "oid": "hashoidextended"}[c.Type]
 	case KindBool:
-		fn, q = "hashint4extended", "("+q+")::int"
+		// Two constants: no function call per row.
+		return "CASE WHEN " + q + " THEN " + pgInt64(splitmix(seed)) + " WHEN NOT " + q + " THEN " + pgInt64(splitmix(^seed)) + " END", true
 	case KindDecimal:
 		fn = "hash_numeric_extended"
 	case KindFloat:
@@ -118,7 +136,7 @@ func pgColumnHash(c Column, q, seed string) (string, bool) {
 	if fn == "" {
 		return "", false
 	}
-	return fn + "(" + q + ", " + seed + ")", true
+	return fn + "(" + q + ", " + strconv.FormatUint(seed, 10) + ")", true
 }
 
 // CanonParts for PostgreSQL: timestamps are read with the fast ::text
