@@ -229,6 +229,10 @@ func nextWidth(w, leafW int64) int64 {
 	return n
 }
 
+// rangeDigestBuckets bounds a RangeDigest level (its query text is about
+// 120 bytes a bucket).
+const rangeDigestBuckets = 4096
+
 // levelQuery is one tree level: buckets of width from origin, the
 // children (fan per parent) of the spans' parents, or all up to last.
 type levelQuery struct {
@@ -326,8 +330,12 @@ func (s *side) bucketAggs(ctx context.Context, lq levelQuery, fast, digest bool)
 			for i, col := range s.cols {
 				canons[i] = s.d.Canon(col, s.formats[i])
 			}
-			row, from, where, refs := s.aggSourceOf(rowOf, rowOf(canons), w, div, key)
-			q = dg.Digest(refs[0], refs[1], row, from, where, pk)
+			if rd, ok := s.d.(dialect.RangeDigester); ok && lq.spans == nil && lq.last < rangeDigestBuckets && s.keyIndexed() {
+				q = rd.RangeDigest(key, origin, width, lq.last, rowOf(canons), s.from, w, pk)
+			} else {
+				row, from, where, refs := s.aggSourceOf(rowOf, rowOf(canons), w, div, key)
+				q = dg.Digest(refs[0], refs[1], row, from, where, pk)
+			}
 		}
 		return s.packedDigest(ctx, q, args, pk)
 	}

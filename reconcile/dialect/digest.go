@@ -1,6 +1,9 @@
 package dialect
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Digester computes one level of the checksum tree in a single query that
 // returns a single row: the level's row count and one packed value, per
@@ -34,6 +37,18 @@ type Digester interface {
 type LateralDigester interface {
 	Digester
 	LateralDigest(buckets, key, row, from, where string, pk Packing) string
+}
+
+// RangeDigester computes Digest's packed value for the buckets 0..last of
+// width from origin as one range query per bucket (a UNION ALL over a
+// common table expression of the row texts): each bucket is read through
+// the primary key in key order and its rows concatenated as read, with no
+// GROUP BY sort of the whole table and no sort per bucket (MariaDB, where
+// those two sorts were half the level's time). For a primary key, and
+// for the top level only: the query text grows with the buckets.
+type RangeDigester interface {
+	Digester
+	RangeDigest(key string, origin, width, last int64, row, from, where string, pk Packing) string
 }
 
 // Packing is the shape of a packed digest's entries.
@@ -134,6 +149,34 @@ func pgPack(digest, inner string, pk Packing) string {
 }
 
 func (MySQL) Digest(group, key, row, from, where string, pk Packing) string {
+	return "SELECT COALESCE(SUM(c), 0), COALESCE(GROUP_CONCAT(CONCAT(" + myPackedID(pk) + ", d) ORDER BY g SEPARATOR ''), '') FROM (SELECT " +
+		group + " AS g, COUNT(*) AS c, UNHEX(LEFT(MD5(GROUP_CONCAT(" + row + " ORDER BY " + key + " SEPARATOR '')), 16)) AS d FROM " + from + whereClause(where) + " GROUP BY 1) t"
+}
+
+func (MySQL) DigestCheck() string { return "SELECT @@warning_count" }
+
+// RangeDigest: rows out of key order would only make a bucket differ and
+// be read row by row (equal digests still mean equal row sequences), and
+// FORCE INDEX keeps each bucket's read on the primary key, in its order.
+func (m MySQL) RangeDigest(key string, origin, width, last int64, row, from, where string, pk Packing) string {
+	var b strings.Builder
+	b.WriteString("WITH r AS (SELECT " + key + " AS k, " + row + " AS r FROM " + from + " FORCE INDEX (PRIMARY)" + whereClause(where) + ") ")
+	b.WriteString("SELECT COALESCE(SUM(c), 0), COALESCE(GROUP_CONCAT(CONCAT(" + myPackedID(pk) + ", d) ORDER BY g SEPARATOR ''), '') FROM (")
+	for g := int64(0); g <= last; g++ {
+		if g > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		// Literal integers: computed here, never user text.
+		lo := origin + g*width
+		b.WriteString("SELECT " + strconv.FormatInt(g, 10) + " AS g, COUNT(*) AS c, UNHEX(LEFT(MD5(GROUP_CONCAT(r SEPARATOR '')), 16)) AS d FROM r WHERE k >= " +
+			strconv.FormatInt(lo, 10) + " AND k < " + strconv.FormatInt(lo+width, 10))
+	}
+	b.WriteString(") t WHERE c > 0")
+	return b.String()
+}
+
+// myPackedID is an entry's head: bucket number g, and count c when packed.
+func myPackedID(pk Packing) string {
 	n := 8
 	if pk.Wide {
 		n = 16
@@ -142,11 +185,8 @@ func (MySQL) Digest(group, key, row, from, where string, pk Packing) string {
 	if pk.Counts {
 		id += ", UNHEX(LPAD(HEX(c), 8, '0'))"
 	}
-	return "SELECT COALESCE(SUM(c), 0), COALESCE(GROUP_CONCAT(CONCAT(" + id + ", d) ORDER BY g SEPARATOR ''), '') FROM (SELECT " +
-		group + " AS g, COUNT(*) AS c, UNHEX(LEFT(MD5(GROUP_CONCAT(" + row + " ORDER BY " + key + " SEPARATOR '')), 16)) AS d FROM " + from + whereClause(where) + " GROUP BY 1) t"
+	return id
 }
-
-func (MySQL) DigestCheck() string { return "SELECT @@warning_count" }
 
 // terminated says a format's canonical text never holds a comma.
 func terminated(f Format) bool { return f.Class == ClassInt || f.Class == ClassDecimal }
