@@ -333,7 +333,7 @@ func (s *side) bucketAggs(ctx context.Context, lq levelQuery, fast, digest bool)
 			if rd, ok := s.d.(dialect.RangeDigester); ok && lq.spans == nil && lq.last < rangeDigestBuckets && s.keyIndexed() {
 				q = rd.RangeDigest(key, origin, width, lq.last, rowOf(canons), s.from, w, pk)
 			} else {
-				row, from, where, refs := s.aggSourceOf(rowOf, rowOf(canons), w, div, key)
+				row, from, where, refs := s.aggSourceOf(rowOf, rowOf(canons), w, "", div, key)
 				q = dg.Digest(refs[0], refs[1], row, from, where, pk)
 			}
 		}

@@ -149,12 +149,15 @@ func (s *side) aggSource(w string, extra ...string) (row, from, where string, re
 			fixed[i] = dialect.FixedLen(s.formats[i])
 		}
 		return s.d.Row(canons, fixed)
-	}, s.row, w, extra...)
+	}, s.row, w, "", extra...)
 }
 
 // aggSourceOf is aggSource with the row encoding built by rowOf from the
-// fields' canonical expressions (plain is rowOf of the plain ones).
-func (s *side) aggSourceOf(rowOf func(canons []string) string, plain, w string, extra ...string) (row, from, where string, refs []string) {
+// fields' canonical expressions (plain is rowOf of the plain ones). With a
+// Splitter dialect a non-empty order sorts the derived table's rows (an
+// index can deliver them so, where a sort above the derived table is a
+// sort); others ignore it.
+func (s *side) aggSourceOf(rowOf func(canons []string) string, plain, w, order string, extra ...string) (row, from, where string, refs []string) {
 	sp, ok := s.d.(dialect.Splitter)
 	if !ok {
 		return plain, s.from, w, extra
@@ -175,6 +178,9 @@ func (s *side) aggSourceOf(rowOf func(canons []string) string, plain, w string, 
 	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + s.from
 	if w != "" {
 		q += " WHERE " + w
+	}
+	if order != "" {
+		q += " ORDER BY " + order
 	}
 	// OFFSET 0 keeps the planner from folding the derived table back in
 	// (which would evaluate each field once per reference again).

@@ -33,7 +33,10 @@ type Digester interface {
 
 // LateralDigester computes Digest's packed value bucket by bucket:
 // buckets is a FROM item giving bucket numbers b.g, and from/where
-// select one bucket's rows by a key range on b.g (a lateral reference).
+// select one bucket's rows by a key range on b.g (a lateral reference),
+// in key order: they are concatenated as they come. (Rows out of order
+// could only make a bucket differ and be read row by row: equal digests
+// still mean equal row sequences.)
 type LateralDigester interface {
 	Digester
 	LateralDigest(buckets, key, row, from, where string, pk Packing) string
@@ -106,7 +109,7 @@ func (Postgres) Digest(group, key, row, from, where string, pk Packing) string {
 func (Postgres) DigestCheck() string { return "" }
 
 func (Postgres) LateralDigest(buckets, key, row, from, where string, pk Packing) string {
-	return pgLateralPack(buckets, "substr(decode(md5(string_agg(r, '' ORDER BY k)), 'hex'), 1, 8)",
+	return pgLateralPack(buckets, "substr(decode(md5(string_agg(r, '')), 'hex'), 1, 8)",
 		"SELECT "+key+" AS k, "+row+" AS r FROM "+from+whereClause(where), pk)
 }
 
