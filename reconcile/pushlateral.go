@@ -49,7 +49,7 @@ func (s *side) lateralBuckets(w string, lq levelQuery) (buckets, cond string) {
 }
 
 // lateralDigest is a level of md5 digests over canonical row texts.
-func (s *side) lateralDigest(ctx context.Context, ld dialect.LateralDigester, w string, args []any, lq levelQuery) (map[int64]agg, error) {
+func (s *side) lateralDigest(ctx context.Context, ld dialect.LateralDigester, w string, args []any, lq levelQuery) (map[int64]agg, int64, error) {
 	buckets, cond := s.lateralBuckets(w, lq)
 	rowOf := func(canons []string) string { return ld.DigestRow(s.cols, canons, s.formats) }
 	canons := make([]string, len(s.cols))
@@ -63,10 +63,10 @@ func (s *side) lateralDigest(ctx context.Context, ld dialect.LateralDigester, w 
 }
 
 // packedDigest runs a digest query; a cut digest is errDigestCut.
-func (s *side) packedDigest(ctx context.Context, q string, args []any, pk dialect.Packing) (map[int64]agg, error) {
-	m, ok, err := s.digest(ctx, q, args, pk)
+func (s *side) packedDigest(ctx context.Context, q string, args []any, pk dialect.Packing) (map[int64]agg, int64, error) {
+	m, total, ok, err := s.digest(ctx, q, args, pk)
 	if err == nil && !ok {
 		err = errDigestCut
 	}
-	return m, err
+	return m, total, err
 }

@@ -24,7 +24,11 @@ import (
 // over the differing buckets per level, and bytes that grow with d, not
 // with the table.
 const (
-	treeTop      = 1024
+	treeTop = 1024
+	// treeTopDense is the top when both sides pack it dense (8 bytes a
+	// bucket instead of 16): as many bytes, half the rows per bucket, so
+	// scattered differences leave fewer top buckets to read again.
+	treeTopDense = 2048
 	treeFanout   = 8
 	treeLeafRows = 1
 	treeJump     = 1 << 14 // most buckets one level may return at once
@@ -124,6 +128,11 @@ func (e *engine) tree(ctx context.Context) error {
 	if e.spec.LeafRows > 0 {
 		leafRows = float64(e.spec.LeafRows)
 	}
+	near := e.src.rtt < remoteRTT && e.dst.rtt < remoteRTT
+	dense := e.spec.MaxRanges == 0 && e.digests() && e.src.denseTop() && e.dst.denseTop()
+	if dense {
+		topN = treeTopDense
+	}
 	if e.spec.MaxRanges > 0 {
 		topN = float64(e.spec.MaxRanges)
 	}
@@ -158,11 +167,15 @@ func (e *engine) tree(ctx context.Context) error {
 		start := time.Now()
 		// Counts only at the top (the report's row totals); below, a
 		// present bucket is non-empty and the tree descends to the leaves.
-		lq := levelQuery{origin: origin, width: width, fan: fan, last: (top - origin) / width, spans: spans,
-			pk: dialect.Packing{Wide: (top-origin)/width >= 1<<31, Counts: topLevel}}
-		aggs, err := e.treeLevel(ctx, lq)
+		last := (top - origin) / width
+		lq := levelQuery{origin: origin, width: width, fan: fan, last: last, spans: spans,
+			pk: dialect.Packing{Wide: last >= 1<<31, Counts: topLevel && !dense, Dense: topLevel && dense, Buckets: last + 1}}
+		aggs, totals, err := e.treeLevel(ctx, lq)
 		if err != nil {
 			return err
+		}
+		if topLevel {
+			e.rep.SourceRows, e.rep.SinkRows = totals[0], totals[1]
 		}
 		e.log.Debug("tree level", "width", width, "spans", len(spans), "buckets", len(aggs), "took", time.Since(start))
 		ids := make([]int64, 0, len(aggs))
@@ -174,10 +187,6 @@ func (e *engine) tree(ctx context.Context) error {
 		var next []int64
 		for _, id := range ids {
 			a, b := norm(aggs[id][0]), norm(aggs[id][1])
-			if topLevel {
-				e.rep.SourceRows += a.Count
-				e.rep.SinkRows += b.Count
-			}
 			if a == b {
 				continue
 			}
@@ -202,7 +211,7 @@ func (e *engine) tree(ctx context.Context) error {
 		// (differences denser than buckets), one level would re-read nearly
 		// everything for little narrowing, so go straight to the leaves
 		// while that stays within treeJump buckets.
-		fan = width / nextWidth(width, leafW)
+		fan = width / nextWidth(width, leafW, near)
 		if 2*len(next) >= len(ids) && int64(len(next))*(width/leafW) <= treeJump {
 			fan = width / leafW
 		}
@@ -220,13 +229,25 @@ func (e *engine) tree(ctx context.Context) error {
 	}
 }
 
-// nextWidth is the width of the level below one of width w.
-func nextWidth(w, leafW int64) int64 {
+// nextWidth is the width of the level below one of width w: the widest
+// leafW·treeFanout^j narrower than w; on a near link, at least 4 times
+// narrower (the top's width carries a remainder factor, and a level cut
+// twice finer re-reads nearly as many rows for little narrowing — while
+// elsewhere its fewer buckets save bytes on the slow link).
+func nextWidth(w, leafW int64, near bool) int64 {
 	n := leafW
-	for n*treeFanout < w {
+	for (near && n*treeFanout*4 <= w) || (!near && n*treeFanout < w) {
 		n *= treeFanout
 	}
 	return n
+}
+
+// denseTop says whether this side computes the top level bucket by bucket
+// (lateral or range digests), which can pack it dense.
+func (s *side) denseTop() bool {
+	_, lateral := s.d.(dialect.LateralDigester)
+	_, ranged := s.d.(dialect.RangeDigester)
+	return s.keyIndexed() && (lateral || (ranged && treeTopDense < rangeDigestBuckets))
 }
 
 // rangeDigestBuckets bounds a RangeDigest level (its query text is about
@@ -242,16 +263,17 @@ type levelQuery struct {
 }
 
 // treeLevel aggregates both sides per bucket of one level.
-func (e *engine) treeLevel(ctx context.Context, lq levelQuery) (map[int64][2]agg, error) {
+func (e *engine) treeLevel(ctx context.Context, lq levelQuery) (map[int64][2]agg, [2]int64, error) {
 	out := map[int64][2]agg{}
 	var res [2]map[int64]agg
+	var totals [2]int64
 	fast, digest := e.typedHash(), e.digests()
 	for {
 		g, gctx := errgroup.WithContext(ctx)
 		for i, s := range []*side{e.src, e.dst} {
 			g.Go(func() (err error) {
 				start := time.Now()
-				res[i], err = s.bucketAggs(gctx, lq, fast, digest)
+				res[i], totals[i], err = s.bucketAggs(gctx, lq, fast, digest)
 				e.log.Debug("bucket aggregates", "side", s.name, "width", lq.width, "digest", digest, "took", time.Since(start))
 				return err
 			})
@@ -265,7 +287,7 @@ func (e *engine) treeLevel(ctx context.Context, lq levelQuery) (map[int64][2]agg
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, totals, err
 		}
 		break
 	}
@@ -276,7 +298,7 @@ func (e *engine) treeLevel(ctx context.Context, lq levelQuery) (map[int64][2]agg
 			out[id] = v
 		}
 	}
-	return out, nil
+	return out, totals, nil
 }
 
 // errDigestCut says a side's packed digest may be incomplete.
@@ -295,7 +317,7 @@ func (e *engine) digests() bool {
 
 // bucketAggs is one level's aggregate query on this side: per bucket,
 // the count and the checksum of its rows.
-func (s *side) bucketAggs(ctx context.Context, lq levelQuery, fast, digest bool) (map[int64]agg, error) {
+func (s *side) bucketAggs(ctx context.Context, lq levelQuery, fast, digest bool) (map[int64]agg, int64, error) {
 	w, args := s.pred(keyRange{})
 	key := s.keyOrd[0]
 	origin, width, pk := lq.origin, lq.width, lq.pk
@@ -351,49 +373,51 @@ func (s *side) bucketAggs(ctx context.Context, lq levelQuery, fast, digest bool)
 	s.queries.Add(1)
 	rows, err := s.conn.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, s.queryErr("bucket checksums", err)
+		return nil, 0, s.queryErr("bucket checksums", err)
 	}
 	defer rows.Close()
 	out := map[int64]agg{}
+	var total int64
 	for rows.Next() {
 		var g int64
 		var a agg
 		if err := rows.Scan(&g, &a.Count, &a.Hi, &a.Lo); err != nil {
-			return nil, s.queryErr("bucket checksums", err)
+			return nil, 0, s.queryErr("bucket checksums", err)
 		}
 		s.rows.Add(a.Count)
+		total += a.Count
 		out[g] = a
 	}
-	return out, s.queryErr("bucket checksums", rows.Err())
+	return out, total, s.queryErr("bucket checksums", rows.Err())
 }
 
 // digest runs a packed digest query; ok is false when the database says
 // the value may be cut, and then nothing of it is used.
-func (s *side) digest(ctx context.Context, q string, args []any, pk dialect.Packing) (map[int64]agg, bool, error) {
+func (s *side) digest(ctx context.Context, q string, args []any, pk dialect.Packing) (map[int64]agg, int64, bool, error) {
 	var total int64
 	var packed []byte
 	s.queries.Add(1)
 	if err := s.conn.QueryRowContext(ctx, q, args...).Scan(&total, &packed); err != nil {
-		return nil, false, s.queryErr("bucket digests", err)
+		return nil, 0, false, s.queryErr("bucket digests", err)
 	}
 	if check := s.d.(dialect.Digester).DigestCheck(); check != "" {
 		var warnings int64
 		s.queries.Add(1)
 		if err := s.conn.QueryRowContext(ctx, check).Scan(&warnings); err != nil {
-			return nil, false, s.queryErr("bucket digests", err)
+			return nil, 0, false, s.queryErr("bucket digests", err)
 		}
 		if warnings > 0 {
-			return nil, false, nil
+			return nil, 0, false, nil
 		}
 	}
 	entries, ok := dialect.ParseDigest(packed, total, pk)
 	if !ok {
-		return nil, false, nil
+		return nil, 0, false, nil
 	}
 	out := make(map[int64]agg, len(entries))
 	for _, en := range entries {
 		out[en.Bucket] = agg{Count: en.Count, Hi: en.Hash}
 	}
 	s.rows.Add(total)
-	return out, true, nil
+	return out, total, true, nil
 }

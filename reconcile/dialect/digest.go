@@ -58,7 +58,17 @@ type RangeDigester interface {
 type Packing struct {
 	Wide   bool // 8-byte bucket numbers
 	Counts bool // with each bucket's row count (else Count is -1)
+	// Dense: the 8-byte digests of all Buckets buckets in order, nothing
+	// else (an empty bucket is 8 zero bytes): half the bytes of numbered
+	// and counted entries, so twice the top-level buckets for the same
+	// bytes. Only the lateral and range digests produce it.
+	Dense   bool
+	Buckets int64
 }
+
+// pgZeroDigest stands for an empty bucket in a dense packing; a bucket of
+// rows digesting to it would count as empty, a 64-bit coincidence.
+const pgZeroDigest = `\x0000000000000000`
 
 // DigestEntry is one bucket of a packed digest.
 type DigestEntry struct {
@@ -69,7 +79,20 @@ type DigestEntry struct {
 
 // ParseDigest splits a packed digest; ok is false when its length or its
 // counts (when packed) do not add up to total (a cut or garbled value).
+// A dense one gives its non-empty buckets, with Count -1.
 func ParseDigest(packed []byte, total int64, pk Packing) ([]DigestEntry, bool) {
+	if pk.Dense {
+		if int64(len(packed)) != 8*pk.Buckets {
+			return nil, false
+		}
+		var out []DigestEntry
+		for i := int64(0); i < pk.Buckets; i++ {
+			if d := string(packed[8*i : 8*i+8]); d != "\x00\x00\x00\x00\x00\x00\x00\x00" {
+				out = append(out, DigestEntry{Bucket: i, Count: -1, Hash: d})
+			}
+		}
+		return out, true
+	}
 	idLen, cLen := 4, 0
 	if pk.Wide {
 		idLen = 8
@@ -122,8 +145,12 @@ func (Postgres) LateralTypedDigest(buckets, h, from, where string, pk Packing) s
 // pgLateralPack packs digest (an aggregate over inner's rows) per bucket
 // of the FROM item buckets; inner selects one bucket's rows through b.g.
 func pgLateralPack(buckets, digest, inner string, pk Packing) string {
-	return "SELECT coalesce(sum(c), 0)::bigint, coalesce(string_agg(" + pgPackedID(pk) + " || d, ''::bytea ORDER BY g), ''::bytea) FROM (SELECT b.g, x.c, x.d FROM " +
-		buckets + " CROSS JOIN LATERAL (SELECT count(*) AS c, " + digest + " AS d FROM (" + inner + ") s) x WHERE x.c > 0) t"
+	entry, nonEmpty := pgPackedID(pk)+" || d", " WHERE x.c > 0"
+	if pk.Dense {
+		entry, nonEmpty = "coalesce(d, '"+pgZeroDigest+"'::bytea)", ""
+	}
+	return "SELECT coalesce(sum(c), 0)::bigint, coalesce(string_agg(" + entry + ", ''::bytea ORDER BY g), ''::bytea) FROM (SELECT b.g, x.c, x.d FROM " +
+		buckets + " CROSS JOIN LATERAL (SELECT count(*) AS c, " + digest + " AS d FROM (" + inner + ") s) x" + nonEmpty + ") t"
 }
 
 // TypedDigest is Digest over a typed 64-bit row hash h (TypedHasher):
@@ -164,7 +191,11 @@ func (MySQL) DigestCheck() string { return "SELECT @@warning_count" }
 func (m MySQL) RangeDigest(key string, origin, width, last int64, row, from, where string, pk Packing) string {
 	var b strings.Builder
 	b.WriteString("WITH r AS (SELECT " + key + " AS k, " + row + " AS r FROM " + from + " FORCE INDEX (PRIMARY)" + whereClause(where) + ") ")
-	b.WriteString("SELECT COALESCE(SUM(c), 0), COALESCE(GROUP_CONCAT(CONCAT(" + myPackedID(pk) + ", d) ORDER BY g SEPARATOR ''), '') FROM (")
+	entry, nonEmpty := "CONCAT("+myPackedID(pk)+", d)", " WHERE c > 0"
+	if pk.Dense {
+		entry, nonEmpty = "COALESCE(d, UNHEX('0000000000000000'))", ""
+	}
+	b.WriteString("SELECT COALESCE(SUM(c), 0), COALESCE(GROUP_CONCAT(" + entry + " ORDER BY g SEPARATOR ''), '') FROM (")
 	for g := int64(0); g <= last; g++ {
 		if g > 0 {
 			b.WriteString(" UNION ALL ")
@@ -174,7 +205,7 @@ func (m MySQL) RangeDigest(key string, origin, width, last int64, row, from, whe
 		b.WriteString("SELECT " + strconv.FormatInt(g, 10) + " AS g, COUNT(*) AS c, UNHEX(LEFT(MD5(GROUP_CONCAT(r SEPARATOR '')), 16)) AS d FROM r WHERE k >= " +
 			strconv.FormatInt(lo, 10) + " AND k < " + strconv.FormatInt(lo+width, 10))
 	}
-	b.WriteString(") t WHERE c > 0")
+	b.WriteString(") t" + nonEmpty)
 	return b.String()
 }
 

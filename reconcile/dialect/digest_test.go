@@ -33,3 +33,16 @@ func TestParseDigestRejectsCutOrGarbled(t *testing.T) {
 		}
 	}
 }
+
+// A dense packing is the digests of every bucket in order; empty buckets
+// (zero digests) are left out and a wrong length is refused.
+func TestParseDigestDense(t *testing.T) {
+	packed := []byte("digest00\x00\x00\x00\x00\x00\x00\x00\x00digest02")
+	got, ok := ParseDigest(packed, 7, Packing{Dense: true, Buckets: 3})
+	if !ok || len(got) != 2 || got[0] != (DigestEntry{Bucket: 0, Count: -1, Hash: "digest00"}) || got[1] != (DigestEntry{Bucket: 2, Count: -1, Hash: "digest02"}) {
+		t.Fatalf("got %v, %v", got, ok)
+	}
+	if _, ok := ParseDigest(packed, 7, Packing{Dense: true, Buckets: 4}); ok {
+		t.Fatal("a dense digest one bucket short was accepted")
+	}
+}
