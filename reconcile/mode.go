@@ -16,6 +16,15 @@ const sampleRows = 500
 // remoteRTT is the round trip from which a link counts as remote.
 const remoteRTT = 2 * time.Millisecond
 
+// fastLink is the sample throughput (bytes per second) from which a link
+// counts as fast.
+const fastLink = 30e6
+
+// throughput is bytes over d, in bytes per second.
+func throughput(bytes int64, d time.Duration) float64 {
+	return float64(bytes) / max(d.Seconds(), 1e-6)
+}
+
 // chooseMode decides, per side, whether it streams or pushes down, and
 // names the run's mode: stream (both stream, merge-compare), pushdown (both
 // aggregate in SQL) or mixed (range aggregates from SQL on one side and
@@ -42,7 +51,9 @@ func (e *engine) chooseMode(ctx context.Context) (string, string, error) {
 				}
 				rtt[i] = time.Since(start)
 				// Best of two samples: one stall on a busy machine must not
-				// flip a fast link to pushdown.
+				// flip a fast link to pushdown. A remote link that carried
+				// the first at under half the fast rate is slow: the second
+				// would move as many bytes again to say so.
 				for round := range 2 {
 					before := sd.net.total()
 					st, ck, err := sd.measure(gctx, e.cmp)
@@ -54,6 +65,9 @@ func (e *engine) chooseMode(ctx context.Context) (string, string, error) {
 					}
 					if round == 0 || ck < t[i][1] {
 						t[i][1] = ck
+					}
+					if round == 0 && rtt[i] >= remoteRTT && throughput(moved[i], t[i][0]-rtt[i]) < fastLink/2 {
+						break
 					}
 				}
 				return nil
@@ -78,9 +92,9 @@ func (e *engine) chooseMode(ctx context.Context) (string, string, error) {
 	for i := range want {
 		if want[i] == "auto" {
 			want[i] = "stream"
-			// A link that carries the sample at 30 MB/s or more is a fast
+			// A link that carries the sample at fastLink or more is a fast
 			// one (streaming matches the raw scan there) whatever the noise.
-			fast := moved[i] == 0 || float64(moved[i])/max(float64(t[i][0]-rtt[i])/1e9, 1e-6) >= 30e6
+			fast := moved[i] == 0 || throughput(moved[i], t[i][0]-rtt[i]) >= fastLink
 			// A remote link (a round trip of remoteRTT or more) that is not
 			// fast pushes down even when the small sample's times are
 			// within noise of each other: there the bytes decide.

@@ -247,7 +247,15 @@ func nextWidth(w, leafW int64, near bool) int64 {
 func (s *side) denseTop() bool {
 	_, lateral := s.d.(dialect.LateralDigester)
 	_, ranged := s.d.(dialect.RangeDigester)
-	return s.keyIndexed() && (lateral || (ranged && treeTopDense < rangeDigestBuckets))
+	return s.keyIndexed() && (lateral || (ranged && s.rangeDigests(levelQuery{last: treeTopDense - 1})))
+}
+
+// rangeDigests says whether a level is read as range digests: the top
+// level, over the primary key, and on a near link — the query text of
+// about 120 bytes a bucket (250 KB for the top of a dense tree) is bytes
+// a slow link would carry for nothing.
+func (s *side) rangeDigests(lq levelQuery) bool {
+	return lq.spans == nil && lq.last < rangeDigestBuckets && s.keyIndexed() && s.rtt < remoteRTT
 }
 
 // rangeDigestBuckets bounds a RangeDigest level (its query text is about
@@ -352,7 +360,7 @@ func (s *side) bucketAggs(ctx context.Context, lq levelQuery, fast, digest bool)
 			for i, col := range s.cols {
 				canons[i] = s.d.Canon(col, s.formats[i])
 			}
-			if rd, ok := s.d.(dialect.RangeDigester); ok && lq.spans == nil && lq.last < rangeDigestBuckets && s.keyIndexed() {
+			if rd, ok := s.d.(dialect.RangeDigester); ok && s.rangeDigests(lq) {
 				q = rd.RangeDigest(key, origin, width, lq.last, rowOf(canons), s.from, w, pk)
 			} else {
 				row, from, where, refs := s.aggSourceOf(rowOf, rowOf(canons), w, "", div, key)
