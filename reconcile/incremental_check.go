@@ -338,10 +338,7 @@ func (e *engine) changedKeys(ctx context.Context, i int, s *side, watermark stri
 	w, args := s.pred(keyRange{})
 	cond := e.incr.ct[i].Since(e.incr.col[i], len(args)+1, e.incr.in.Margin.Microseconds())
 	args = append(args, watermark)
-	if w != "" {
-		cond = w + " AND " + cond
-	}
-	q := "SELECT " + strings.Join(s.keyCan, ", ") + " FROM " + s.from + " WHERE " + cond + " LIMIT " + strconv.FormatInt(limit, 10)
+	q := "SELECT " + strings.Join(s.keyCan, ", ") + " FROM " + s.from + " WHERE " + andWhere(w, cond) + " LIMIT " + strconv.FormatInt(limit, 10)
 	s.queries.Add(1)
 	rows, err := s.conn.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -41,24 +41,16 @@ func (s *side) lateralBuckets(w string, lq levelQuery) (buckets, cond string) {
 		buckets = "(SELECT p * " + strconv.FormatInt(lq.fan, 10) + " + i AS g FROM unnest('{" + strings.Join(parents, ",") +
 			"}'::bigint[]) p, generate_series(0::bigint, " + strconv.FormatInt(lq.fan-1, 10) + "::bigint) i) AS b"
 	}
-	cond = key + " >= " + o + " + b.g * " + wd + " AND " + key + " < " + o + " + (b.g + 1) * " + wd
-	if w != "" {
-		cond = w + " AND " + cond
-	}
-	return buckets, cond
+	return buckets, andWhere(w, key+" >= "+o+" + b.g * "+wd+" AND "+key+" < "+o+" + (b.g + 1) * "+wd)
 }
 
 // lateralDigest is a level of md5 digests over canonical row texts.
 func (s *side) lateralDigest(ctx context.Context, ld dialect.LateralDigester, w string, args []any, lq levelQuery) (map[int64]agg, int64, error) {
 	buckets, cond := s.lateralBuckets(w, lq)
 	rowOf := func(canons []string) string { return ld.DigestRow(s.cols, canons, s.formats) }
-	canons := make([]string, len(s.cols))
-	for i, col := range s.cols {
-		canons[i] = s.d.Canon(col, s.formats[i])
-	}
 	// In key order from the index: the digest's aggregate then needs no
 	// sort of its own (a fifth of the level).
-	row, from, where, refs := s.aggSourceOf(rowOf, rowOf(canons), cond, s.keyOrd[0], s.keyOrd[0])
+	row, from, where, refs := s.aggSourceOf(rowOf, rowOf(s.canons), cond, s.keyOrd[0], s.keyOrd[0])
 	return s.packedDigest(ctx, ld.LateralDigest(buckets, refs[0], row, from, where, lq.pk), args, lq.pk)
 }
 

@@ -95,6 +95,14 @@ func whereClause(w string) string {
 	return " WHERE " + w
 }
 
+// andWhere is condition w (possibly "") AND cond.
+func andWhere(w, cond string) string {
+	if w == "" {
+		return cond
+	}
+	return w + " AND " + cond
+}
+
 // errWideKeys sends keys spread over more than 2^62 to the balanced-range plan.
 var errWideKeys = errors.New("key span too wide for the checksum tree")
 
@@ -341,11 +349,7 @@ func (s *side) bucketAggs(ctx context.Context, lq levelQuery, fast, digest bool)
 		}
 	}
 	if lq.spans != nil {
-		cond := spanCond(s.d.(dialect.Divider), key, origin, width, lq.fan, lq.spans)
-		if w != "" {
-			cond = w + " AND " + cond
-		}
-		w = cond
+		w = andWhere(w, spanCond(s.d.(dialect.Divider), key, origin, width, lq.fan, lq.spans))
 	}
 	div := s.d.(dialect.Divider).Div(key, origin, width)
 	if digest {
@@ -356,14 +360,10 @@ func (s *side) bucketAggs(ctx context.Context, lq levelQuery, fast, digest bool)
 		} else {
 			dg := s.d.(dialect.Digester)
 			rowOf := func(canons []string) string { return dg.DigestRow(s.cols, canons, s.formats) }
-			canons := make([]string, len(s.cols))
-			for i, col := range s.cols {
-				canons[i] = s.d.Canon(col, s.formats[i])
-			}
 			if rd, ok := s.d.(dialect.RangeDigester); ok && s.rangeDigests(lq) {
-				q = rd.RangeDigest(key, origin, width, lq.last, rowOf(canons), s.from, w, pk)
+				q = rd.RangeDigest(key, origin, width, lq.last, rowOf(s.canons), s.from, w, pk)
 			} else {
-				row, from, where, refs := s.aggSourceOf(rowOf, rowOf(canons), w, "", div, key)
+				row, from, where, refs := s.aggSourceOf(rowOf, rowOf(s.canons), w, "", div, key)
 				q = dg.Digest(refs[0], refs[1], row, from, where, pk)
 			}
 		}

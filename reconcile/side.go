@@ -31,6 +31,7 @@ type side struct {
 	nKeys     int
 	push      bool     // pushdown: aggregates computed by the database
 	row       string   // canonical row expression, keys first
+	canons    []string // canonical expression of each column
 	keyCan    []string // canonical key expressions
 	keyOrd    []string // key order expressions
 	// raw streaming: plain columns rendered in Go (nil when SQL renders)
@@ -127,6 +128,7 @@ func (s *side) setPlan(p *plan, userWhere string) {
 			s.keyOrd = append(s.keyOrd, s.d.KeyOrder(col, cp.Format))
 		}
 	}
+	s.canons = canons
 	s.row = s.d.Row(canons, fixed)
 	s.rawExprs, s.rawCanon = nil, nil
 	if rf, ok := s.d.(dialect.RawFetcher); ok {

@@ -25,10 +25,7 @@ func (s *side) streamSQL(r keyRange, limit int) (string, []any) {
 	}
 	w, args := s.pred(r)
 	sel := strings.Join(s.selected(), ", ")
-	q := "SELECT " + sel + " FROM " + s.from
-	if w != "" {
-		q += " WHERE " + w
-	}
+	q := "SELECT " + sel + " FROM " + s.from + whereClause(w)
 	if limit > 0 {
 		// A sample (auto mode's measurement) needs no order, and ordering
 		// a non-index key would sort the whole table for it.
@@ -110,11 +107,4 @@ func (s *side) lateralRangesSQL(rs []keyRange) (q string, args []any, ok bool) {
 	return "SELECT " + strings.Join(outer, ", ") + " FROM unnest('{" + strings.Join(lo, ",") + "}'::bigint[], '{" + strings.Join(hi, ",") +
 		"}'::bigint[]) AS _cdcops_r(lo, hi) CROSS JOIN LATERAL (SELECT " + strings.Join(inner, ", ") + ", " + key + " AS k FROM " + s.from +
 		" WHERE " + w + " OFFSET 0) x ORDER BY x.k", args, true
-}
-
-func andWhere(w, cond string) string {
-	if w == "" {
-		return cond
-	}
-	return w + " AND " + cond
 }

@@ -238,43 +238,37 @@ func neverNull(c Column, f Format) bool {
 }
 
 func (p Postgres) DigestRow(cols []Column, canons []string, formats []Format) string {
-	parts := make([]string, len(canons))
-	for i, e := range canons {
-		f, sure := formats[i], neverNull(cols[i], formats[i])
-		switch {
-		case terminated(f) && sure:
-			parts[i] = e + " || ','"
-		case terminated(f):
-			parts[i] = "COALESCE(" + e + ", 'N') || ','"
-		case sure && FixedLen(f) > 0:
-			parts[i] = "'" + strconv.Itoa(FixedLen(f)) + ":' || " + e
-		case sure:
-			parts[i] = "octet_length(" + e + ")::text || ':' || " + e
-		default:
-			parts[i] = p.Row([]string{e}, []int{FixedLen(f)})
-		}
-	}
-	return join(parts, " || ")
+	terms := digestTerms(cols, canons, formats, func(e string) string { return "octet_length(" + e + ")::text" },
+		func(e string, fixed int) string { return p.Row([]string{e}, []int{fixed}) })
+	return join(terms, " || ")
 }
 
 // DigestRow for MariaDB is one flat CONCAT: a nested CONCAT per field
 // costs a buffer per field and row.
 func (m MySQL) DigestRow(cols []Column, canons []string, formats []Format) string {
-	parts := make([]string, len(canons))
+	terms := digestTerms(cols, canons, formats, func(e string) string { return "LENGTH(" + e + ")" },
+		func(e string, fixed int) string { return m.Row([]string{e}, []int{fixed}) })
+	return "CONCAT(" + join(terms, ", ") + ")"
+}
+
+// digestTerms is the digest row's framing, the same for every engine: the
+// terms to concatenate, with the engine's byte length and Row framing.
+func digestTerms(cols []Column, canons []string, formats []Format, length func(string) string, row func(string, int) string) []string {
+	var terms []string
 	for i, e := range canons {
 		f, sure := formats[i], neverNull(cols[i], formats[i])
 		switch {
 		case terminated(f) && sure:
-			parts[i] = e + ", ','"
+			terms = append(terms, e, "','")
 		case terminated(f):
-			parts[i] = "COALESCE(" + e + ", 'N'), ','"
+			terms = append(terms, "COALESCE("+e+", 'N')", "','")
 		case sure && FixedLen(f) > 0:
-			parts[i] = "'" + strconv.Itoa(FixedLen(f)) + ":', " + e
+			terms = append(terms, "'"+strconv.Itoa(FixedLen(f))+":'", e)
 		case sure:
-			parts[i] = "LENGTH(" + e + "), ':', " + e
+			terms = append(terms, length(e), "':'", e)
 		default:
-			parts[i] = m.Row([]string{e}, []int{FixedLen(f)})
+			terms = append(terms, row(e, FixedLen(f)))
 		}
 	}
-	return "CONCAT(" + join(parts, ", ") + ")"
+	return terms
 }
