@@ -8,6 +8,30 @@ import (
 )
 
 // readAll streams a side's rows and returns their canonical texts.
+// plannedSide is a side of dsn with its snapshot begun and its SQL built
+// for table compared with itself under spec; closed when t ends.
+func plannedSide(t *testing.T, dsn, table string, spec *Spec) *side {
+	t.Helper()
+	ctx := context.Background()
+	s, err := openSide(ctx, "source", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.close)
+	if err := s.begin(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.describe(ctx, table); err != nil {
+		t.Fatal(err)
+	}
+	p, err := makePlan(spec, s.table, s.table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.setPlan(p, "")
+	return s
+}
+
 func readAll(t *testing.T, s *side) []string {
 	t.Helper()
 	ch := make(chan []srow, 4)
@@ -70,23 +94,7 @@ func TestGoAndSQLCanonicalFormsAgree(t *testing.T) {
 			conn.Close()
 			for _, precision := range []string{"s", "ms", "us"} {
 				for _, norm := range []map[string]string{nil, {"d": "scale=2", "tx": "trim,casefold", "u": "as=uuid", "ts": "as=date", "i2": "as=bool", "f": "scale=3"}} {
-					s, err := openSide(ctx, "source", c.dsn)
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer s.close()
-					if err := s.begin(ctx); err != nil {
-						t.Fatal(err)
-					}
-					if err := s.describe(ctx, "t"); err != nil {
-						t.Fatal(err)
-					}
-					spec := Spec{TimestampPrecision: precision, Normalize: norm}
-					p, err := makePlan(&spec, s.table, s.table)
-					if err != nil {
-						t.Fatal(err)
-					}
-					s.setPlan(p, "")
+					s := plannedSide(t, c.dsn, "t", &Spec{TimestampPrecision: precision, Normalize: norm})
 					if s.rawExprs == nil {
 						t.Fatalf("%s: expected Go rendering for every column", name)
 					}

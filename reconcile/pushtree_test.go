@@ -12,7 +12,6 @@ import (
 // the balanced-range plan; PostgreSQL → PostgreSQL uses the typed hash,
 // which must still see NULL vs ” and a one-column change.
 func TestChecksumTreeFindsPlantedRows(t *testing.T) {
-	ctx := context.Background()
 	for name, extra := range map[string]string{
 		"narrow": "(-700, 'a', 1), (-5, 'b', 2)",
 		"wide":   "(-9223372036854775000, 'a', 1), (9223372036854775000, 'b', 2)",
@@ -36,17 +35,9 @@ func TestChecksumTreeFindsPlantedRows(t *testing.T) {
 				} else {
 					stmts = append(stmts, "UPDATE t SET v = NULL WHERE id = 30000")
 				}
-				for _, q := range stmts {
-					if _, err := db.ExecContext(ctx, q); err != nil {
-						t.Fatalf("%s: %v", q, err)
-					}
-				}
+				exec(t, db, stmts...)
 			}
-			found := map[string]string{}
-			rep, err := Run(ctx, Spec{Source: src, Sink: dst, Table: "t", Mode: "pushdown", DiffSink: func(d Difference) { found[d.Key["id"]] = d.Kind }})
-			if err != nil {
-				t.Fatal(err)
-			}
+			rep, found := diffsByID(t, Spec{Source: src, Sink: dst, Table: "t", Mode: "pushdown"})
 			want := map[string]string{"300": Missing, "45000": Missing, "999": Changed, "30000": Changed, "31": Extra}
 			if len(found) != len(want) || rep.SourceRows != 20002 || rep.SinkRows != 20001 {
 				t.Fatalf("found %v (rows %d/%d), want %v (rows 20002/20001)", found, rep.SourceRows, rep.SinkRows, want)
@@ -65,20 +56,15 @@ func TestChecksumTreeFindsPlantedRows(t *testing.T) {
 // the values a cheaper framing could confuse — NULL vs the text "N", NULL
 // vs 0, digits shifted between adjacent numbers, a decimal's last digit.
 func TestDigestTreeFindsPlantedRowsAcrossEngines(t *testing.T) {
-	ctx := context.Background()
 	src, dst := testenv.Postgres(t), testenv.MySQL(t)
 	pg, my := testenv.Open(t, src), testenv.Open(t, dst)
-	for _, q := range []string{
+	exec(t, pg,
 		"CREATE TABLE t (id bigint PRIMARY KEY, a int, b int, v text, d numeric(10,2))",
 		"INSERT INTO t SELECT g * 2, g % 10, g % 7, 'v' || g, g / 100.0 FROM generate_series(1, 30000) g",
 		"UPDATE t SET a = NULL WHERE id = 1000",
 		"UPDATE t SET v = NULL WHERE id = 2000",
-	} {
-		if _, err := pg.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	for _, q := range []string{
+	)
+	exec(t, my,
 		"CREATE TABLE t (id bigint PRIMARY KEY, a int, b int, v text, d decimal(10,2))",
 		"INSERT INTO t SELECT seq * 2, seq % 10, seq % 7, CONCAT('v', seq), seq / 100.0 FROM seq_1_to_30000",
 		"UPDATE t SET a = 0 WHERE id = 1000",         // NULL vs 0
@@ -88,16 +74,8 @@ func TestDigestTreeFindsPlantedRowsAcrossEngines(t *testing.T) {
 		"DELETE FROM t WHERE id IN (4, 59998)",       // missing at both ends
 		"INSERT INTO t VALUES (7, 1, 1, 'x', 1.00)",  // extra, odd key
 		"UPDATE t SET a = 1, b = 14 WHERE id = 1400", // '0,0,' vs '1,14,'
-	} {
-		if _, err := my.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	found := map[string]string{}
-	rep, err := Run(ctx, Spec{Source: src, Sink: dst, Table: "t", Mode: "pushdown", DiffSink: func(d Difference) { found[d.Key["id"]] = d.Kind }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	)
+	rep, found := diffsByID(t, Spec{Source: src, Sink: dst, Table: "t", Mode: "pushdown"})
 	want := map[string]string{"1000": Changed, "2000": Changed, "22": Changed, "40000": Changed, "4": Missing, "59998": Missing, "7": Extra, "1400": Changed}
 	if len(found) != len(want) || rep.SourceRows != 30000 || rep.SinkRows != 29999 {
 		t.Fatalf("found %v (rows %d/%d), want %v (rows 30000/29999)", found, rep.SourceRows, rep.SinkRows, want)
@@ -113,7 +91,6 @@ func TestDigestTreeFindsPlantedRowsAcrossEngines(t *testing.T) {
 // between two rows of one bucket or between two columns of one row, a
 // NULL, and each hashed type must still show, and 1.0 = 1.00 must not.
 func TestTypedHashSeesSwaps(t *testing.T) {
-	ctx := context.Background()
 	src, dst := testenv.Postgres(t), testenv.Postgres(t)
 	for i, dsn := range []string{src, dst} {
 		db := testenv.Open(t, dsn)
@@ -137,16 +114,9 @@ func TestTypedHashSeesSwaps(t *testing.T) {
 			)
 		}
 		stmts = append(stmts, "ANALYZE t") // the tree sizes its buckets by the row estimate
-		for _, q := range stmts {
-			if _, err := db.ExecContext(ctx, q); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
+		exec(t, db, stmts...)
 	}
-	found := map[string]string{}
-	if _, err := Run(ctx, Spec{Source: src, Sink: dst, Table: "t", Mode: "pushdown", DiffSink: func(d Difference) { found[d.Key["id"]] = d.Kind }}); err != nil {
-		t.Fatal(err)
-	}
+	_, found := diffsByID(t, Spec{Source: src, Sink: dst, Table: "t", Mode: "pushdown"})
 	for _, k := range []string{"12", "13", "20", "30", "40", "41", "50", "60", "70", "80"} {
 		if found[k] != Changed {
 			t.Errorf("key %s: got %q, want changed", k, found[k])
@@ -160,20 +130,15 @@ func TestTypedHashSeesSwaps(t *testing.T) {
 // A NOT NULL column's digest field has no NULL mark; its values must still
 // differ from NULLs and from the other side's nullable column's values.
 func TestDigestNotNullFields(t *testing.T) {
-	ctx := context.Background()
 	src, dst := testenv.Postgres(t), testenv.MySQL(t)
 	pg, my := testenv.Open(t, src), testenv.Open(t, dst)
-	for _, q := range []string{
+	exec(t, pg,
 		"CREATE TABLE t (id bigint PRIMARY KEY, s text NOT NULL, n int NOT NULL, b boolean NOT NULL, d numeric(6,2) NOT NULL)",
 		"INSERT INTO t SELECT g, 's' || g, g % 10, g % 2 = 0, g / 10.0 FROM generate_series(1, 20000) g",
 		"UPDATE t SET s = 'N', n = 0 WHERE id = 100",
 		"ANALYZE t",
-	} {
-		if _, err := pg.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	for _, q := range []string{
+	)
+	exec(t, my,
 		"CREATE TABLE t (id bigint PRIMARY KEY, s text, n int, b tinyint(1), d decimal(6,2))",
 		"INSERT INTO t SELECT seq, CONCAT('s', seq), seq % 10, seq % 2 = 0, seq / 10.0 FROM seq_1_to_20000",
 		"UPDATE t SET s = NULL, n = 0 WHERE id = 100", // 'N' vs NULL
@@ -181,15 +146,8 @@ func TestDigestNotNullFields(t *testing.T) {
 		"UPDATE t SET b = NULL WHERE id = 300",
 		"UPDATE t SET d = NULL WHERE id = 400",
 		"UPDATE t SET s = 's5', n = 50 WHERE id = 500", // 's500',0 vs 's5',50
-	} {
-		if _, err := my.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	found := map[string]string{}
-	if _, err := Run(ctx, Spec{Source: src, Sink: dst, Table: "t", Mode: "pushdown", DiffSink: func(d Difference) { found[d.Key["id"]] = d.Kind }}); err != nil {
-		t.Fatal(err)
-	}
+	)
+	_, found := diffsByID(t, Spec{Source: src, Sink: dst, Table: "t", Mode: "pushdown"})
 	for _, k := range []string{"100", "200", "300", "400", "500"} {
 		if found[k] != Changed {
 			t.Errorf("key %s: got %q, want changed", k, found[k])
@@ -206,36 +164,23 @@ func TestDigestNotNullFields(t *testing.T) {
 // in another order must not make buckets differ (each would then be read
 // row by row). Exactly the planted rows are found.
 func TestDigestReadsBucketsInKeyOrder(t *testing.T) {
-	ctx := context.Background()
 	for _, engine := range []string{"InnoDB", "MyISAM"} {
 		t.Run(engine, func(t *testing.T) {
 			src, dst := testenv.Postgres(t), testenv.MySQL(t)
 			pg, my := testenv.Open(t, src), testenv.Open(t, dst)
-			for _, q := range []string{
+			exec(t, pg,
 				"CREATE TABLE t (id bigint PRIMARY KEY, v varchar(20) NOT NULL)",
 				"INSERT INTO t SELECT g, 'v' || ((g * 7919) % 20011) FROM generate_series(-300, 20000) g",
 				"ANALYZE t",
-			} {
-				if _, err := pg.ExecContext(ctx, q); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
-			}
-			for _, q := range []string{
-				"CREATE TABLE t (id bigint PRIMARY KEY, v varchar(20) NOT NULL, KEY by_v (v)) ENGINE=" + engine,
+			)
+			exec(t, my,
+				"CREATE TABLE t (id bigint PRIMARY KEY, v varchar(20) NOT NULL, KEY by_v (v)) ENGINE="+engine,
 				"INSERT INTO t SELECT seq, CONCAT('v', (seq * 7919) % 20011) FROM seq_20000_to_1_step_1",
 				"INSERT INTO t SELECT -seq, CONCAT('v', (-seq * 7919) % 20011) FROM seq_0_to_300",
 				"UPDATE t SET v = 'changed' WHERE id = 777",
 				"DELETE FROM t WHERE id = 15000",
-			} {
-				if _, err := my.ExecContext(ctx, q); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
-			}
-			found := map[string]string{}
-			rep, err := Run(ctx, Spec{Source: src, Sink: dst, Table: "t", Mode: "pushdown", DiffSink: func(d Difference) { found[d.Key["id"]] = d.Kind }})
-			if err != nil {
-				t.Fatal(err)
-			}
+			)
+			rep, found := diffsByID(t, Spec{Source: src, Sink: dst, Table: "t", Mode: "pushdown"})
 			if len(found) != 2 || found["777"] != Changed || found["15000"] != Missing {
 				t.Fatalf("found %v, want 777 changed and 15000 missing", found)
 			}
@@ -245,4 +190,17 @@ func TestDigestReadsBucketsInKeyOrder(t *testing.T) {
 			}
 		})
 	}
+}
+
+// diffsByID runs spec and returns its report and each differing row's kind
+// by its id.
+func diffsByID(t *testing.T, spec Spec) (*Report, map[string]string) {
+	t.Helper()
+	found := map[string]string{}
+	spec.DiffSink = func(d Difference) { found[d.Key["id"]] = d.Kind }
+	rep, err := Run(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep, found
 }

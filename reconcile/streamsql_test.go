@@ -34,27 +34,8 @@ func TestRangeReadsScanEachRangeByIndex(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			db := testenv.Open(t, c.dsn)
-			for _, q := range c.stmts {
-				if _, err := db.ExecContext(ctx, q); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
-			}
-			s, err := openSide(ctx, "sink", c.dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.close()
-			if err := s.begin(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.describe(ctx, "t"); err != nil {
-				t.Fatal(err)
-			}
-			p, err := makePlan(&Spec{}, s.table, s.table)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s.setPlan(p, "")
+			exec(t, db, c.stmts...)
+			s := plannedSide(t, c.dsn, "t", &Spec{})
 			var rs []keyRange
 			for i := int64(0); i < 256; i++ {
 				lo := 1 + i*700
