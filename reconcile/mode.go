@@ -45,11 +45,7 @@ func (e *engine) chooseMode(ctx context.Context) (string, string, error) {
 				continue
 			}
 			g.Go(func() (err error) {
-				start := time.Now()
-				if err := sd.conn.PingContext(gctx); err != nil {
-					return sd.queryErr("ping", err)
-				}
-				rtt[i] = time.Since(start)
+				rtt[i] = sd.rtt // timed when the snapshot began
 				// Best of two samples: one stall on a busy machine must not
 				// flip a fast link to pushdown. A remote link that carried
 				// the first at under half the fast rate is slow: the second
